@@ -1,0 +1,180 @@
+/*
+ * conf.h: civicast.conf (libconfig syntax) loaded into a struct conf.
+ *
+ * The schema is a table (conf-table.c): every key with its type, range,
+ * default, and whether a SIGHUP reload applies it (CONF_RELOAD) or it
+ * needs a restart (CONF_RESTART).  conf_load() reports every problem of a
+ * file, not just the first, each as "FILE:LINE: reason".
+ */
+#ifndef CIVICAST_CONF_H
+#define CIVICAST_CONF_H
+
+#include <stddef.h>
+
+#include "compat.h"
+
+#define CONF_PREFIX_DEFAULT	"civicast:"
+#define CONF_TIMEZONE_DEFAULT	"Asia/Shanghai"
+
+/* Priorities, as a bit set where a set of them is allowed. */
+enum prio {
+	PRIO_EMERGENCY = 0,
+	PRIO_URGENT,
+	PRIO_ROUTINE,
+	PRIO_COUNT
+};
+#define PRIO_BIT(p)	(1U << (p))
+#define PRIO_ALL	(PRIO_BIT(PRIO_EMERGENCY) | PRIO_BIT(PRIO_URGENT) | \
+			 PRIO_BIT(PRIO_ROUTINE))
+
+/* A rate such as "200/s", "10/min", "500/day". */
+struct conf_rate {
+	unsigned long	count;		/* 0: unlimited */
+	unsigned long	period;		/* seconds */
+};
+
+struct conf_group {
+	char		*id;		/* [a-z0-9_]{1,32} */
+	char		*name;		/* display name, e.g. 老年人 */
+	int		 line;
+};
+
+struct conf_department {
+	char		*id;		/* [a-z0-9_-]{1,32} */
+	char		*name;
+	char		*signature;	/* 【...】 included */
+	char		*hotline;
+	char		*key_file;	/* NULL: none */
+	char	       **groups;	/* allowed groups; "*" = all */
+	size_t		 ngroups;
+	char	       **districts;	/* allowed district prefixes; "*" = all */
+	size_t		 ndistricts;
+	unsigned int	 priorities;	/* PRIO_BIT set; default routine|urgent */
+	unsigned long	 max_audience;	/* 0: no limit */
+	int		 line;
+};
+
+enum channel_type {
+	CHANNEL_HTTP,
+	CHANNEL_MODEM
+};
+
+struct conf_channel {
+	char		*id;
+	enum channel_type type;
+	struct conf_rate rate;
+	/* type = "http" */
+	char		*driver;	/* "generic" */
+	char		*url;
+	char		*method;	/* GET or POST */
+	char		*body;
+	char		*content_type;
+	char	       **headers;	/* "Name: value" */
+	size_t		 nheaders;
+	int		 concurrency;
+	int		 timeout;	/* seconds, total per request */
+	/* type = "modem" */
+	char		*device;
+	char		*imei;
+	int		 baud;
+	char		*pin_file;
+	int		 line;
+};
+
+struct conf_route {
+	char	       **channels;	/* channel ids, in order of preference */
+	size_t		 nchannels;
+	unsigned int	 priorities;	/* PRIO_BIT set this route applies to */
+	char	       **departments;	/* NULL: any */
+	size_t		 ndepartments;
+	char	       **districts;	/* district prefixes; NULL: any */
+	size_t		 ndistricts;
+	int		 line;
+};
+
+struct conf {
+	char		*path;		/* NULL: embedded defaults */
+
+	/* redis (restart) */
+	char		*redis_host;
+	int		 redis_port;
+	char		*redis_socket;	/* when set, used instead of host/port */
+	char		*redis_password_file;
+	char		*redis_user;	/* ACL user, with password_file */
+	char		*redis_prefix;
+	int		 redis_db;
+	int		 redis_timeout;	/* ms, connect and command */
+
+	/* daemon */
+	int		 log_level;	/* enum log_level (reload) */
+	char		*instance;	/* default: hostname (restart) */
+	char		*pidfile;	/* (restart) */
+
+	char		*timezone;	/* (reload) */
+	char		*templates_dir;	/* (reload) */
+	char		*districts_file; /* shipped district table (reload) */
+
+	struct conf_group	*groups;	/* (reload) */
+	size_t			 ngroups;
+	struct conf_department	*departments;	/* (reload) */
+	size_t			 ndepartments;
+	struct conf_channel	*channels;	/* (restart) */
+	size_t			 nchannels;
+	struct conf_route	*routes;	/* (reload) */
+	size_t			 nroutes;
+};
+
+/* The problems found in a file: each "FILE:LINE: reason" (or "FILE: reason"). */
+struct conf_errors {
+	char		**msgs;
+	size_t		  n;
+	char		**warnings;	/* accepted but worth saying */
+	size_t		  nwarnings;
+};
+
+/*
+ * Load and validate path (NULL: the embedded defaults, which always
+ * validate).  Returns the new conf, or NULL with every problem in errs.
+ * Warnings may be filled in either case.
+ */
+struct conf	*conf_load(const char *path, struct conf_errors *errs);
+/* Free a conf. */
+void		 conf_free(struct conf *);
+/* Free the messages in errs (errs itself is the caller's). */
+void		 conf_errors_free(struct conf_errors *);
+/*
+ * Names of keys whose value differs between old and new and that need a
+ * restart to take effect; returns how many were written into names
+ * (each a static string such as "redis.host" or "channels").
+ */
+size_t		 conf_restart_keys(const struct conf *old, const struct conf *new,
+		    const char **names, size_t max);
+
+/* The group with this id, or NULL. */
+const struct conf_group *conf_group_find(const struct conf *, const char *id);
+/* The department with this id, or NULL. */
+const struct conf_department *conf_department_find(const struct conf *,
+		    const char *id);
+/* The channel with this id, or NULL. */
+const struct conf_channel *conf_channel_find(const struct conf *,
+		    const char *id);
+
+/* Parse "200/s", "10/min", "60/hour", "500/day"; -1 with cause. */
+int		 conf_rate_parse(const char *, struct conf_rate *, const char **cause);
+/* Parse "emergency", "urgent" or "routine"; -1 when unknown. */
+int		 conf_prio_parse(const char *);
+/* Name of a priority. */
+const char	*conf_prio_name(enum prio);
+
+/*
+ * Read a secret file (password, key) into a NUL-terminated buffer with
+ * trailing newlines stripped.  Refuses a file readable or writable by
+ * group or others, or not a regular file.  The caller wipes and frees it
+ * with conf_secret_free().
+ */
+int		 conf_secret_read(const char *path, char **out, size_t *len,
+		    char **cause);
+/* explicit_bzero and free a secret. */
+void		 conf_secret_free(char *, size_t);
+
+#endif
