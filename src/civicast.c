@@ -1,0 +1,284 @@
+/*
+ * civicast: the admin CLI.
+ *
+ * civicast [-c FILE] [--json] FAMILY COMMAND [OPTIONS] [ARGS]
+ * -c and --json may also follow the command.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "district.h"
+#include "log.h"
+#include "registry.h"
+#include "xmalloc.h"
+
+static const struct ctl_cmd *ctl_tables[] = {
+	ctl_config_cmds,
+	ctl_resident_cmds,
+	ctl_optout_cmds,
+	ctl_district_cmds,
+	ctl_audience_cmds,
+	ctl_status_cmds,
+};
+
+/* Print "civicast: ..." to stderr. */
+void
+ctl_warnx(const char *fmt, ...)
+{
+	char	line[2048];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* Errors may quote input: never let a full phone number out. */
+	log_mask_phones(line);
+	fprintf(stderr, "civicast: %s\n", line);
+}
+
+/* Print usage of one command to f. */
+void
+ctl_usage(FILE *f, const struct ctl_cmd *cmd)
+{
+	fprintf(f, "usage: civicast %s%s%s%s%s\n", cmd->family,
+	    cmd->name != NULL ? " " : "", cmd->name != NULL ? cmd->name : "",
+	    cmd->args[0] != '\0' ? " " : "", cmd->args);
+	fprintf(f, "       %s\n", cmd->help);
+}
+
+static void
+ctl_usage_all(FILE *f)
+{
+	const struct ctl_cmd	*cmd;
+	size_t			 i;
+
+	fprintf(f, "usage: civicast [-c FILE] [--json] COMMAND ...\n\n");
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			fprintf(f, "  %s%s%s%s%s\n", cmd->family,
+			    cmd->name != NULL ? " " : "",
+			    cmd->name != NULL ? cmd->name : "",
+			    cmd->args[0] != '\0' ? " " : "", cmd->args);
+			fprintf(f, "      %s\n", cmd->help);
+		}
+	}
+	fprintf(f, "\nExit status: 0 ok, 1 refused or failed, 2 usage, "
+	    "3 Redis unreachable.\nSee civicast(1).\n");
+}
+
+/* Parse the command's options; handles --help and errors. */
+int
+ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
+    const char *optstring, const void *longopts)
+{
+	const struct option	*lo = longopts;
+	int			 ch;
+
+	ch = getopt_long(argc, argv, optstring, lo, NULL);
+	if (ch == 'h') {
+		ctl_usage(stdout, cmd);
+		exit(CTL_OK);
+	}
+	if (ch == '?' || ch == ':') {
+		ctl_usage(stderr, cmd);
+		exit(CTL_USAGE);
+	}
+	return (ch);
+}
+
+/* Exit 2 with usage unless min <= argc <= max. */
+void
+ctl_nargs(const struct ctl_cmd *cmd, int argc, int min, int max)
+{
+	if (argc < min || argc > max) {
+		ctl_usage(stderr, cmd);
+		exit(CTL_USAGE);
+	}
+}
+
+/* Load the configuration or exit 1 with every problem printed. */
+struct conf *
+ctl_conf(struct ctl *ctl)
+{
+	struct conf_errors	 errs;
+	const char		*path = ctl->conf_path;
+	size_t			 i;
+
+	if (ctl->conf != NULL)
+		return (ctl->conf);
+	memset(&errs, 0, sizeof errs);
+	/* No -c and no installed file: the embedded defaults. */
+	if (!ctl->conf_explicit && access(path, F_OK) != 0 && errno == ENOENT)
+		path = NULL;
+	ctl->conf = conf_load(path, &errs);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	if (ctl->conf == NULL) {
+		ctl_warnx("%s: %zu problem%s; nothing done", path, errs.n,
+		    errs.n == 1 ? "" : "s");
+		conf_errors_free(&errs);
+		exit(CTL_FAIL);
+	}
+	conf_errors_free(&errs);
+	return (ctl->conf);
+}
+
+/* Open the registry or exit 3. */
+struct registry *
+ctl_registry(struct ctl *ctl)
+{
+	char	*cause;
+
+	if (ctl->reg_open)
+		return (&ctl->reg);
+	if (registry_open(&ctl->reg, ctl_conf(ctl), &cause) != 0) {
+		ctl_warnx("%s", cause);
+		free(cause);
+		exit(CTL_UNREACHABLE);
+	}
+	ctl->reg_open = 1;
+	return (&ctl->reg);
+}
+
+/* Exit with a Redis failure: 3 when the connection is gone, else 1. */
+void
+ctl_redis_fail(struct ctl *ctl, char *cause)
+{
+	ctl_warnx("%s", cause);
+	free(cause);
+	if (ctl->reg_open && ctl->reg.c->err != 0)
+		exit(CTL_UNREACHABLE);
+	exit(CTL_FAIL);
+}
+
+/* Load the district table and the imported overlay, or exit. */
+struct district_table *
+ctl_districts(struct ctl *ctl)
+{
+	struct conf	*conf = ctl_conf(ctl);
+	char		*cause;
+
+	if (ctl->dt != NULL)
+		return (ctl->dt);
+	ctl->dt = district_table_new();
+	if (district_table_load(ctl->dt, conf->districts_file, &cause) != 0) {
+		ctl_warnx("district table: %s", cause);
+		free(cause);
+		exit(CTL_FAIL);
+	}
+	if (registry_districts_load(ctl_registry(ctl), ctl->dt, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	return (ctl->dt);
+}
+
+/* Print a JSON value to stdout and free it. */
+void
+ctl_json_print(void *json)
+{
+	json_dumpf(json, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(json);
+}
+
+/*
+ * Take -c FILE, --config FILE, --json out of argv wherever they stand,
+ * so they may come before or after the command; returns the new argc.
+ */
+static int
+ctl_globals(struct ctl *ctl, int argc, char **argv)
+{
+	int	i, j;
+
+	for (i = j = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			ctl->conf_path = argv[++i];
+			ctl->conf_explicit = 1;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			ctl->conf_path = argv[i] + 9;
+			ctl->conf_explicit = 1;
+		} else if (strcmp(argv[i], "--json") == 0)
+			ctl->json = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return (j);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl		 ctl;
+	const struct ctl_cmd	*cmd, *found = NULL;
+	size_t			 i;
+	int			 rc, skip;
+
+	memset(&ctl, 0, sizeof ctl);
+	ctl.conf_path = CIVICAST_CONF;
+	if (getenv("CIVICAST_CONF") != NULL) {
+		ctl.conf_path = getenv("CIVICAST_CONF");
+		ctl.conf_explicit = 1;
+	}
+	/* Library warnings (e.g. from db.c) go to stderr, masked. */
+	log_init(1, LOG_LEVEL_WARN, "civicast");
+	argc = ctl_globals(&ctl, argc, argv);
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		ctl_usage_all(argc < 2 ? stderr : stdout);
+		return (argc < 2 ? CTL_USAGE : CTL_OK);
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("civicast %s\n", PACKAGE_VERSION);
+		return (CTL_OK);
+	}
+	for (i = 0; i < nitems(ctl_tables) && found == NULL; i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			if (strcmp(cmd->family, argv[1]) != 0)
+				continue;
+			if (cmd->name == NULL ||
+			    (argc > 2 && strcmp(cmd->name, argv[2]) == 0)) {
+				found = cmd;
+				break;
+			}
+		}
+	}
+	if (found == NULL) {
+		for (i = 0; i < nitems(ctl_tables); i++) {
+			for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+				if (strcmp(cmd->family, argv[1]) == 0)
+					ctl_usage(stderr, cmd);
+			}
+		}
+		ctl_warnx("unknown command: %s%s%s", argv[1],
+		    argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+		return (CTL_USAGE);
+	}
+	/* The command sees its own name as argv[0], options after it. */
+	skip = found->name != NULL ? 2 : 1;
+	optind = 0;
+	rc = found->exec(&ctl, argc - skip, argv + skip);
+	if (ctl.reg_open)
+		registry_close(&ctl.reg);
+	if (ctl.dt != NULL)
+		district_table_free(ctl.dt);
+	if (ctl.conf != NULL)
+		conf_free(ctl.conf);
+	return (rc);
+}

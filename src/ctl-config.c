@@ -1,0 +1,88 @@
+/*
+ * ctl-config.c: civicast config check.
+ */
+#include "compat.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctl.h"
+#include "district.h"
+
+static int	config_check(struct ctl *, int, char **);
+
+/* The config command family. */
+const struct ctl_cmd ctl_config_cmds[] = {
+	{ "config", "check", "[-c FILE]",
+	  "validate the configuration: every problem with FILE:LINE and why",
+	  config_check },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static int
+config_check(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd	*cmd = &ctl_config_cmds[0];
+	struct conf_errors	 errs;
+	struct conf		*conf;
+	struct district_table	*dt;
+	struct stat		 st;
+	const char		*path = ctl->conf_path, *shown;
+	char			*cause;
+	size_t			 i, problems = 0;
+
+	while (ctl_getopt(cmd, argc, argv, "h", lo) != -1)
+		;
+	ctl_nargs(cmd, argc - optind, 0, 0);
+	if (!ctl->conf_explicit && access(path, F_OK) != 0 && errno == ENOENT)
+		path = NULL;
+	shown = path != NULL ? path : "(embedded defaults)";
+	memset(&errs, 0, sizeof errs);
+	conf = conf_load(path, &errs);
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	for (i = 0; i < errs.nwarnings; i++)
+		fprintf(stderr, "%s\n", errs.warnings[i]);
+	problems = errs.n;
+	conf_errors_free(&errs);
+	if (conf == NULL) {
+		ctl_warnx("%s: %zu problem%s", shown, problems,
+		    problems == 1 ? "" : "s");
+		return (CTL_FAIL);
+	}
+	/* The files the keys name must be usable too. */
+	dt = district_table_new();
+	if (district_table_load(dt, conf->districts_file, &cause) != 0) {
+		fprintf(stderr, "%s: districts_file: %s\n", shown, cause);
+		free(cause);
+		problems++;
+	}
+	district_table_free(dt);
+	if (stat(conf->templates_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: templates_dir: %s: not a directory\n",
+		    shown, conf->templates_dir);
+		problems++;
+	}
+	if (problems != 0) {
+		ctl_warnx("%s: %zu problem%s", shown, problems,
+		    problems == 1 ? "" : "s");
+		conf_free(conf);
+		return (CTL_FAIL);
+	}
+	printf("%s: OK (%zu groups, %zu departments, %zu channels, "
+	    "%zu routes)\n", shown, conf->ngroups, conf->ndepartments,
+	    conf->nchannels, conf->nroutes);
+	conf_free(conf);
+	return (CTL_OK);
+}

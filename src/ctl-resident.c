@@ -1,0 +1,695 @@
+/*
+ * ctl-resident.c: civicast resident import|add|show|update|remove|list.
+ */
+#include "compat.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audience.h"
+#include "audit.h"
+#include "conf.h"
+#include "csv.h"
+#include "ctl.h"
+#include "district.h"
+#include "phone.h"
+#include "registry.h"
+#include "resident.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define IMPORT_MAX_FILE		(2UL << 30)	/* 2 GiB */
+#define IMPORT_BATCH		500
+#define IMPORT_WINDOW		4
+
+static int	resident_import(struct ctl *, int, char **);
+static int	resident_add(struct ctl *, int, char **);
+static int	resident_show(struct ctl *, int, char **);
+static int	resident_update(struct ctl *, int, char **);
+static int	resident_remove(struct ctl *, int, char **);
+static int	resident_list(struct ctl *, int, char **);
+
+/* The resident command family. */
+const struct ctl_cmd ctl_resident_cmds[] = {
+	{ "resident", "import", "[--dry-run] FILE.csv",
+	  "add or update residents from a CSV file (id,phone,district,groups[,name])",
+	  resident_import },
+	{ "resident", "add",
+	  "--id ID --phone PHONE --district CODE [--groups G1;G2] [--name NAME]",
+	  "add one resident", resident_add },
+	{ "resident", "show", "[--reveal] [--json] ID",
+	  "show a resident (the phone masked unless --reveal, which is audited)",
+	  resident_show },
+	{ "resident", "update",
+	  "ID [--phone PHONE] [--district CODE] [--groups G1;G2] [--name NAME]",
+	  "change a resident's fields", resident_update },
+	{ "resident", "remove", "ID", "remove a resident", resident_remove },
+	{ "resident", "list",
+	  "[--groups G,..] [--match any|all] [--districts D,..] "
+	  "[--exclude-districts D,..] [--limit N] [--after RID] [--json]",
+	  "list residents matching a query (phones masked)", resident_list },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ids seen in one import file, to report a repeated id. */
+struct import_ids {
+	char		**ids;
+	unsigned long	 *lines;
+	size_t		  cap;		/* a power of two */
+	size_t		  n;
+};
+
+static uint64_t
+import_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+/* Remember id at line; returns the earlier line if it was seen, else 0. */
+static unsigned long
+import_ids_add(struct import_ids *t, const char *id, unsigned long line)
+{
+	size_t	i, j, oldcap;
+	char	**oids;
+	unsigned long *olines;
+
+	if (t->n * 2 >= t->cap) {
+		oids = t->ids;
+		olines = t->lines;
+		oldcap = t->cap;
+		t->cap = t->cap == 0 ? 1024 : t->cap * 2;
+		t->ids = xcalloc(t->cap, sizeof *t->ids);
+		t->lines = xcalloc(t->cap, sizeof *t->lines);
+		for (i = 0; i < oldcap; i++) {
+			if (oids[i] == NULL)
+				continue;
+			j = import_hash(oids[i]) & (t->cap - 1);
+			while (t->ids[j] != NULL)
+				j = (j + 1) & (t->cap - 1);
+			t->ids[j] = oids[i];
+			t->lines[j] = olines[i];
+		}
+		free(oids);
+		free(olines);
+	}
+	j = import_hash(id) & (t->cap - 1);
+	while (t->ids[j] != NULL) {
+		if (strcmp(t->ids[j], id) == 0)
+			return (t->lines[j]);
+		j = (j + 1) & (t->cap - 1);
+	}
+	t->ids[j] = xstrdup(id);
+	t->lines[j] = line;
+	t->n++;
+	return (0);
+}
+
+static void
+import_ids_free(struct import_ids *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->ids[i]);
+	free(t->ids);
+	free(t->lines);
+}
+
+struct import_stats {
+	unsigned long	added;
+	unsigned long	updated;
+	unsigned long	unchanged;
+	unsigned long	rejected;
+	unsigned long	valid;
+};
+
+static void
+import_done(void *arg, const enum registry_change *c, size_t n)
+{
+	struct import_stats	*st = arg;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		switch (c[i]) {
+		case REGISTRY_ADDED:
+			st->added++;
+			break;
+		case REGISTRY_UPDATED:
+			st->updated++;
+			break;
+		default:
+			st->unchanged++;
+			break;
+		}
+	}
+}
+
+static void
+import_progress(size_t done, size_t total, unsigned long rows, int final)
+{
+	int	pct = total == 0 ? 100 : (int)((double)done * 100 / total);
+	int	bar = pct / 4, i;
+
+	fprintf(stderr, "\r[");
+	for (i = 0; i < 25; i++)
+		fputc(i < bar ? '#' : ' ', stderr);
+	fprintf(stderr, "] %3d%% %lu rows", pct, rows);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static int
+resident_import(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[0];
+	struct conf		*conf;
+	struct district_table	*dt;
+	struct registry		*reg = NULL;
+	struct csv_reader	 rd;
+	struct csv_record	 rec;
+	struct import_ids	 seen;
+	struct import_stats	 st;
+	struct resident		*batch;
+	enum csv_encoding	 enc;
+	const char		*path, *name;
+	char			*raw, *text, *cause;
+	size_t			 rawlen, textlen, nbatch = 0;
+	int			 ch, dry = 0, r, tty;
+	int			 col_id, col_phone, col_district, col_groups;
+	int			 col_name;
+	unsigned long		 first, rows = 0;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "nh", lo)) != -1) {
+		if (ch == 'n')
+			dry = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	path = argv[0];
+	conf = ctl_conf(ctl);
+	dt = ctl_districts(ctl);
+	if (!dry)
+		reg = ctl_registry(ctl);
+
+	if (util_read_file(path, IMPORT_MAX_FILE, &raw, &rawlen, &cause) != 0) {
+		ctl_warnx("%s", cause);
+		free(cause);
+		return (CTL_FAIL);
+	}
+	if (csv_to_utf8(raw, rawlen, &text, &textlen, &enc, &cause) != 0) {
+		ctl_warnx("%s: %s", path, cause);
+		free(cause);
+		free(raw);
+		return (CTL_FAIL);
+	}
+	free(raw);
+
+	csv_reader_init(&rd, text, textlen);
+	r = csv_next(&rd, &rec, &cause);
+	if (r != 1) {
+		if (r == -1) {
+			ctl_warnx("%s: header: %s", path, cause);
+			free(cause);
+		} else
+			ctl_warnx("%s: empty file", path);
+		csv_reader_free(&rd);
+		free(text);
+		return (CTL_FAIL);
+	}
+	col_id = csv_column(&rec, "id");
+	col_phone = csv_column(&rec, "phone");
+	col_district = csv_column(&rec, "district");
+	col_groups = csv_column(&rec, "groups");
+	col_name = csv_column(&rec, "name");
+	if (col_id < 0 || col_phone < 0 || col_district < 0 || col_groups < 0) {
+		ctl_warnx("%s:%lu: the header must name the columns id, phone, "
+		    "district and groups (name is optional); missing:%s%s%s%s",
+		    path, rec.line, col_id < 0 ? " id" : "",
+		    col_phone < 0 ? " phone" : "",
+		    col_district < 0 ? " district" : "",
+		    col_groups < 0 ? " groups" : "");
+		csv_reader_free(&rd);
+		free(text);
+		return (CTL_FAIL);
+	}
+	size_t ncols = rec.nfields;
+
+	memset(&seen, 0, sizeof seen);
+	memset(&st, 0, sizeof st);
+	batch = xcalloc(IMPORT_BATCH, sizeof *batch);
+	tty = isatty(STDERR_FILENO);
+	for (;;) {
+		r = csv_next(&rd, &rec, &cause);
+		if (r == 0)
+			break;
+		rows++;
+		if (tty && rows % 20000 == 0)
+			import_progress((size_t)(rd.p - text), textlen, rows, 0);
+		if (r == -1) {
+			fprintf(stderr, "%s:%s\n", path, cause);
+			free(cause);
+			st.rejected++;
+			continue;
+		}
+		if (rec.nfields != ncols) {
+			fprintf(stderr, "%s:%lu: %zu fields where the header has "
+			    "%zu\n", path, rec.line, rec.nfields, ncols);
+			st.rejected++;
+			continue;
+		}
+		name = col_name >= 0 ? util_trim(rec.fields[col_name]) : "";
+		if (resident_make(&batch[nbatch], conf, dt,
+		    util_trim(rec.fields[col_id]),
+		    rec.fields[col_phone], util_trim(rec.fields[col_district]),
+		    rec.fields[col_groups], name, &cause) != 0) {
+			ctl_warnx("%s:%lu: %s", path, rec.line, cause);
+			free(cause);
+			st.rejected++;
+			continue;
+		}
+		first = import_ids_add(&seen, batch[nbatch].id, rec.line);
+		if (first != 0) {
+			fprintf(stderr, "%s:%lu: id %s already given on line "
+			    "%lu; row ignored\n", path, rec.line,
+			    batch[nbatch].id, first);
+			st.rejected++;
+			continue;
+		}
+		st.valid++;
+		if (++nbatch < IMPORT_BATCH)
+			continue;
+		if (!dry && registry_upsert_send(reg, batch, nbatch, "import",
+		    IMPORT_WINDOW, import_done, &st, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		nbatch = 0;
+	}
+	if (!dry && (registry_upsert_send(reg, batch, nbatch, "import",
+	    IMPORT_WINDOW, import_done, &st, &cause) != 0 ||
+	    registry_upsert_flush(reg, import_done, &st, &cause) != 0))
+		ctl_redis_fail(ctl, cause);
+	if (tty)
+		import_progress(textlen, textlen, rows, 1);
+
+	if (ctl->json) {
+		ctl_json_print(json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, "
+		    "s:i}", "file", path, "encoding", csv_encoding_name(enc),
+		    "dry_run", dry, "rows", (json_int_t)rows,
+		    "added", (json_int_t)st.added,
+		    "updated", (json_int_t)st.updated,
+		    "unchanged", (json_int_t)st.unchanged,
+		    "rejected", (json_int_t)st.rejected));
+	} else if (dry) {
+		printf("%s: %lu rows (%s): %lu valid, %lu rejected "
+		    "(dry run: nothing written)\n", path, rows,
+		    csv_encoding_name(enc), st.valid, st.rejected);
+	} else {
+		printf("%s: %lu rows (%s): %lu added, %lu updated, "
+		    "%lu unchanged, %lu rejected\n", path, rows,
+		    csv_encoding_name(enc), st.added, st.updated,
+		    st.unchanged, st.rejected);
+	}
+	free(batch);
+	import_ids_free(&seen);
+	csv_reader_free(&rd);
+	free(text);
+	return (st.rejected == 0 ? CTL_OK : CTL_FAIL);
+}
+
+static const struct option resident_fields[] = {
+	{ "id", required_argument, NULL, 'i' },
+	{ "phone", required_argument, NULL, 'p' },
+	{ "district", required_argument, NULL, 'd' },
+	{ "groups", required_argument, NULL, 'g' },
+	{ "name", required_argument, NULL, 'N' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Validate and save a resident; prints what happened. */
+static int
+resident_save(struct ctl *ctl, const char *id, const char *phone,
+    const char *district, const char *groups, const char *name,
+    const char *action)
+{
+	struct resident		 res;
+	struct registry		*reg;
+	enum registry_change	 change;
+	char			*cause;
+
+	if (resident_make(&res, ctl_conf(ctl), ctl_districts(ctl), id, phone,
+	    district, groups, name, &cause) != 0) {
+		ctl_warnx("resident %s: %s", id, cause);
+		free(cause);
+		return (CTL_FAIL);
+	}
+	reg = ctl_registry(ctl);
+	if (registry_upsert_one(reg, &res, action, &change, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	printf("resident %s %s\n", res.id, change == REGISTRY_ADDED ?
+	    "added" : change == REGISTRY_UPDATED ? "updated" : "unchanged");
+	return (CTL_OK);
+}
+
+static int
+resident_add(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[1];
+	struct resident		 old;
+	const char		*id = NULL, *phone = NULL, *district = NULL;
+	const char		*groups = "", *name = "";
+	char			*cause;
+	int			 ch, r;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", resident_fields)) != -1) {
+		switch (ch) {
+		case 'i':
+			id = optarg;
+			break;
+		case 'p':
+			phone = optarg;
+			break;
+		case 'd':
+			district = optarg;
+			break;
+		case 'g':
+			groups = optarg;
+			break;
+		case 'N':
+			name = optarg;
+			break;
+		}
+	}
+	ctl_nargs(cmd, argc - optind, 0, 0);
+	if (id == NULL || phone == NULL || district == NULL) {
+		ctl_usage(stderr, cmd);
+		return (CTL_USAGE);
+	}
+	r = registry_get(ctl_registry(ctl), id, &old, &cause);
+	if (r == -1)
+		ctl_redis_fail(ctl, cause);
+	if (r == 1) {
+		ctl_warnx("resident %s already exists; use resident update", id);
+		return (CTL_FAIL);
+	}
+	return (resident_save(ctl, id, phone, district, groups, name, "add"));
+}
+
+static int
+resident_update(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[3];
+	struct resident		 old;
+	const char		*phone = NULL, *district = NULL;
+	const char		*groups = NULL, *name = NULL;
+	char			*cause;
+	int			 ch, r;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", resident_fields)) != -1) {
+		switch (ch) {
+		case 'p':
+			phone = optarg;
+			break;
+		case 'd':
+			district = optarg;
+			break;
+		case 'g':
+			groups = optarg;
+			break;
+		case 'N':
+			name = optarg;
+			break;
+		case 'i':
+			ctl_usage(stderr, cmd);
+			return (CTL_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	r = registry_get(ctl_registry(ctl), argv[0], &old, &cause);
+	if (r == -1)
+		ctl_redis_fail(ctl, cause);
+	if (r == 0) {
+		ctl_warnx("resident %s: no such resident", argv[0]);
+		return (CTL_FAIL);
+	}
+	return (resident_save(ctl, old.id,
+	    phone != NULL ? phone : old.phone,
+	    district != NULL ? district : old.district,
+	    groups != NULL ? groups : old.groups,
+	    name != NULL ? name : old.name, "update"));
+}
+
+static int
+resident_remove(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[4];
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char			*cause;
+	int			 r;
+
+	while (ctl_getopt(cmd, argc, argv, "h", lo) != -1)
+		;
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	r = registry_remove(ctl_registry(ctl), argv[0], &cause);
+	if (r == -1)
+		ctl_redis_fail(ctl, cause);
+	if (r == 0) {
+		ctl_warnx("resident %s: no such resident", argv[0]);
+		return (CTL_FAIL);
+	}
+	printf("resident %s removed\n", argv[0]);
+	return (CTL_OK);
+}
+
+/* The display names of a ';'-joined group list, ", "-joined. */
+static char *
+resident_group_names(const struct conf *conf, const char *groups)
+{
+	const struct conf_group	 *g;
+	char			**v, *out;
+	size_t			  n, i, len = 1;
+
+	n = util_split(groups, ";", &v);
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 64;
+	out = xcalloc(1, len);
+	for (i = 0; i < n; i++) {
+		g = conf_group_find(conf, v[i]);
+		if (i > 0)
+			strlcat(out, ", ", len);
+		strlcat(out, v[i], len);
+		if (g != NULL) {
+			strlcat(out, " ", len);
+			strlcat(out, g->name, len);
+		}
+	}
+	util_split_free(v, n);
+	return (out);
+}
+
+static json_t *
+resident_json(const struct resident *res, const char *phone,
+    const struct district_table *dt)
+{
+	const struct district	*d;
+	json_t			*groups;
+	char			**v;
+	size_t			  n, i;
+
+	groups = json_array();
+	n = util_split(res->groups, ";", &v);
+	for (i = 0; i < n; i++)
+		json_array_append_new(groups, json_string(v[i]));
+	util_split_free(v, n);
+	d = dt != NULL ? district_find(dt, res->district) : NULL;
+	return (json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:b, s:I}",
+	    "id", res->id, "name", res->name, "phone", phone,
+	    "district_name", d != NULL ? d->name : NULL,
+	    "district", res->district, "groups", groups,
+	    "optout", res->optout, "rid", (json_int_t)res->rid));
+}
+
+static int
+resident_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "reveal", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[2];
+	const struct district	*d;
+	struct district_table	*dt;
+	struct registry		*reg;
+	struct resident		 res;
+	char			 masked[PHONE_BUFSIZE], *cause, *names;
+	const char		*phone;
+	int			 ch, reveal = 0, r;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "rh", lo)) != -1) {
+		if (ch == 'r')
+			reveal = 1;
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	reg = ctl_registry(ctl);
+	dt = ctl_districts(ctl);
+	r = registry_get(reg, argv[0], &res, &cause);
+	if (r == -1)
+		ctl_redis_fail(ctl, cause);
+	if (r == 0) {
+		ctl_warnx("resident %s: no such resident", argv[0]);
+		return (CTL_FAIL);
+	}
+	phone_mask(res.phone, masked);
+	phone = masked;
+	if (reveal) {
+		/* Seeing a number is a sensitive read: audit it first. */
+		if (audit_append(reg->c, reg->prefix, reg->user, "reveal",
+		    &cause, "resident", res.id, NULL) != 0)
+			ctl_redis_fail(ctl, cause);
+		phone = res.phone;
+	}
+	if (ctl->json) {
+		ctl_json_print(resident_json(&res, phone, dt));
+		return (CTL_OK);
+	}
+	d = district_find(dt, res.district);
+	names = resident_group_names(ctl->conf, res.groups);
+	printf("id:        %s\n", res.id);
+	printf("name:      %s\n", res.name[0] != '\0' ? res.name : "-");
+	/* The number goes out as is only after --reveal, audited above. */
+	fputs("phone:     ", stdout);
+	fputs(phone, stdout);
+	fputc('\n', stdout);
+	printf("district:  %s %s\n", res.district, d != NULL ? d->name : "");
+	printf("groups:    %s\n", names[0] != '\0' ? names : "-");
+	printf("opted out: %s\n", res.optout ? "yes" : "no");
+	free(names);
+	return (CTL_OK);
+}
+
+static int
+resident_list(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "groups", required_argument, NULL, 'g' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "districts", required_argument, NULL, 'd' },
+		{ "exclude-districts", required_argument, NULL, 'x' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd	*cmd = &ctl_resident_cmds[5];
+	struct audience_query	 q;
+	struct registry		*reg;
+	struct district_table	*dt;
+	struct resident		 res;
+	unsigned long		*rids, after = 0;
+	const char		*groups = NULL, *match = NULL;
+	const char		*districts = NULL, *exclude = NULL, *errstr;
+	char			 masked[PHONE_BUFSIZE], *cause;
+	size_t			 limit = 50, n, i;
+	json_t			*arr = NULL;
+	int			 ch, r;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
+		switch (ch) {
+		case 'g':
+			groups = optarg;
+			break;
+		case 'm':
+			match = optarg;
+			break;
+		case 'd':
+			districts = optarg;
+			break;
+		case 'x':
+			exclude = optarg;
+			break;
+		case 'l':
+			limit = (size_t)strtonum(optarg, 1, 100000, &errstr);
+			if (errstr != NULL) {
+				ctl_warnx("--limit: %s (1-100000)", errstr);
+				return (CTL_USAGE);
+			}
+			break;
+		case 'a':
+			after = (unsigned long)strtonum(optarg, 0, LLONG_MAX,
+			    &errstr);
+			if (errstr != NULL) {
+				ctl_warnx("--after: %s", errstr);
+				return (CTL_USAGE);
+			}
+			break;
+		}
+	}
+	ctl_nargs(cmd, argc - optind, 0, 0);
+	reg = ctl_registry(ctl);
+	dt = ctl_districts(ctl);
+	if (audience_query_make(&q, ctl->conf, dt, groups, match, districts,
+	    exclude, &cause) != 0) {
+		ctl_warnx("%s", cause);
+		free(cause);
+		return (CTL_USAGE);
+	}
+	q.ignore_optout = 1;	/* list every resident, opted out or not */
+	rids = xcalloc(limit, sizeof *rids);
+	if (registry_match(reg, &q, after + 1, limit, rids, &n, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	if (ctl->json)
+		arr = json_array();
+	for (i = 0; i < n; i++) {
+		r = registry_get_rid(reg, rids[i], &res, &cause);
+		if (r == -1)
+			ctl_redis_fail(ctl, cause);
+		if (r == 0)
+			continue;
+		phone_mask(res.phone, masked);
+		if (arr != NULL) {
+			json_array_append_new(arr, resident_json(&res, masked,
+			    dt));
+			continue;
+		}
+		printf("%-8lu %-20s %-12s %-12s %-24s %s%s\n", res.rid, res.id,
+		    masked, res.district, res.groups[0] != '\0' ?
+		    res.groups : "-", res.name, res.optout ? " (opted out)" :
+		    "");
+	}
+	if (arr != NULL)
+		ctl_json_print(arr);
+	else if (n == limit)
+		printf("(more: --after %lu)\n", rids[n - 1]);
+	free(rids);
+	audience_query_free(&q);
+	return (CTL_OK);
+}

@@ -1,0 +1,131 @@
+# tests/lib.sh: shared set-up for the integration tests (sourced).
+#
+# Starts a private redis-server on a unix socket in a temp directory,
+# writes a config pointing at it, and cleans everything up on exit.
+# Exit code 77 tells automake the test was skipped.
+
+set -eu
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+CIVICAST="$top_builddir/src/civicast"
+CIVICASTD="$top_builddir/src/civicastd"
+
+command -v redis-server >/dev/null 2>&1 || {
+	echo "SKIP: redis-server not installed (apt-get install redis-server)"
+	exit 77
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/civicast-test.XXXXXX")
+REDIS_SOCK="$T/redis.sock"
+CONF="$T/civicast.conf"
+TEST_PIDS=""
+
+cleanup() {
+	for p in $TEST_PIDS; do
+		kill "$p" 2>/dev/null || true
+	done
+	if [ -f "$T/redis.pid" ]; then
+		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
+	fi
+	sleep 0.1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Start redis-server on $REDIS_SOCK (no TCP port, no persistence).
+redis_start() {
+	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
+	    --save '' --appendonly no --daemonize yes \
+	    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" \
+	    "$@" >/dev/null
+	i=0
+	while [ ! -S "$REDIS_SOCK" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "redis-server did not start"
+		sleep 0.05
+	done
+}
+
+redis_stop() {
+	if [ -f "$T/redis.pid" ]; then
+		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
+		i=0
+		while [ -S "$REDIS_SOCK" ] && [ $i -lt 100 ]; do
+			sleep 0.05; i=$((i + 1))
+		done
+	fi
+}
+
+rcli() {
+	redis-cli -s "$REDIS_SOCK" "$@"
+}
+
+# Write a config for this test; extra libconfig text may follow on stdin.
+write_conf() {
+	{
+		echo "redis = { socket = \"$REDIS_SOCK\"; prefix = \"t:\"; };"
+		echo "daemon = { log_level = \"debug\"; instance = \"test\"; };"
+		echo "districts_file = \"$top_srcdir/data/divisions-cn.csv\";"
+		echo "templates_dir = \"$top_srcdir/templates\";"
+		echo 'groups = ( { id = "elderly"; name = "老年人"; },'
+		echo '  { id = "disabled"; name = "残疾人"; },'
+		echo '  { id = "low_income"; name = "低收入农户"; },'
+		echo '  { id = "dibao"; name = "低保对象"; },'
+		echo '  { id = "tekun"; name = "特困人员"; } );'
+		cat
+	} > "$CONF"
+}
+
+cc() {
+	"$CIVICAST" -c "$CONF" "$@"
+}
+
+N_OK=0
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+ok() {
+	N_OK=$((N_OK + 1))
+	echo "ok $N_OK - $*"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got [$2], want [$3]"
+	ok "$1"
+}
+
+# expect_rc WANT CMD...: run CMD, check its exit code.
+expect_rc() {
+	want=$1; shift
+	set +e
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	[ "$rc" = "$want" ] || {
+		cat "$T/out" "$T/err" >&2
+		fail "$*: exit $rc, want $want"
+	}
+}
+
+# expect_grep PATTERN FILE
+expect_grep() {
+	grep -q -- "$1" "$2" || { cat "$2" >&2; fail "no '$1' in $2"; }
+}
+
+# wait_for CMD...: retry CMD for up to 10 s.
+wait_for() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "timed out waiting for: $*"
+		sleep 0.05
+	done
+}
+
+# json_get FILE KEY: a top-level value of a JSON file, as JSON.
+json_get() {
+	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], ensure_ascii=False))' "$1" "$2"
+}
