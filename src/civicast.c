@@ -47,6 +47,17 @@ ctl_warnx(const char *fmt, ...)
 	fprintf(stderr, "civicast: %s\n", line);
 }
 
+/* The reason in a csv_next() cause, without its "line N: " prefix. */
+const char *
+ctl_csv_reason(const char *cause)
+{
+	const char	*p;
+
+	if (strncmp(cause, "line ", 5) == 0 && (p = strstr(cause, ": ")) != NULL)
+		return (p + 2);
+	return (cause);
+}
+
 /* Print usage of one command to f. */
 void
 ctl_usage(FILE *f, const struct ctl_cmd *cmd)

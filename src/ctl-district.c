@@ -253,7 +253,8 @@ district_import(struct ctl *ctl, int argc, char **argv)
 	}
 	while ((r = csv_next(&rd, &rec, &cause)) != 0) {
 		if (r == -1) {
-			fprintf(stderr, "%s: %s\n", argv[0], cause);
+			fprintf(stderr, "%s:%lu: %s\n", argv[0], rec.line,
+			    ctl_csv_reason(cause));
 			free(cause);
 			bad++;
 			continue;

@@ -266,7 +266,8 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 		if (tty && rows % 20000 == 0)
 			import_progress((size_t)(rd.p - text), textlen, rows, 0);
 		if (r == -1) {
-			fprintf(stderr, "%s:%s\n", path, cause);
+			fprintf(stderr, "%s:%lu: %s\n", path, rec.line,
+			    ctl_csv_reason(cause));
 			free(cause);
 			st.rejected++;
 			continue;
@@ -282,7 +283,7 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 		    util_trim(rec.fields[col_id]),
 		    rec.fields[col_phone], util_trim(rec.fields[col_district]),
 		    rec.fields[col_groups], name, &cause) != 0) {
-			ctl_warnx("%s:%lu: %s", path, rec.line, cause);
+			fprintf(stderr, "%s:%lu: %s\n", path, rec.line, cause);
 			free(cause);
 			st.rejected++;
 			continue;

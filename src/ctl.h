@@ -56,6 +56,8 @@ struct conf *ctl_conf(struct ctl *);
 struct registry *ctl_registry(struct ctl *);
 /* Load the district table and the imported overlay, or exit. */
 struct district_table *ctl_districts(struct ctl *);
+/* The reason in a csv_next() cause, without its "line N: " prefix. */
+const char *ctl_csv_reason(const char *);
 /* Print usage of one command to f. */
 void	 ctl_usage(FILE *f, const struct ctl_cmd *);
 /*
