@@ -1,0 +1,111 @@
+#!/bin/bash
+# contrib/dev.sh: the two commands a newcomer needs, on Debian 12.
+#
+#   bash contrib/dev.sh demo   install what is missing, build, and run civicast
+#                              on embedded defaults against a private
+#                              redis-server that it starts and stops
+#   bash contrib/dev.sh test   install what is missing, build with ASan+UBSan,
+#                              run the whole test suite, then make distcheck
+#
+# Builds go to build/<flavour>/ (out of tree).  Nothing is installed
+# system-wide but the Debian packages below.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+PACKAGES="build-essential autoconf automake libtool pkg-config
+libhiredis-dev libevent-dev libconfig-dev libcurl4-openssl-dev
+libserialport-dev libjansson-dev libcmocka-dev libssl-dev
+redis-server redis-tools python3 groff-base"
+
+say() { printf '\n== %s\n' "$*"; }
+
+deps() {
+	local missing=() p
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing Debian packages: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build FLAVOUR [configure args...]: configure and make in build/FLAVOUR.
+build() {
+	local flavour=$1; shift
+	if [ ! -x configure ] || [ configure.ac -nt configure ] ||
+	    [ Makefile.am -nt Makefile.in ]; then
+		say "autoreconf"
+		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	fi
+	mkdir -p "build/$flavour"
+	(
+		cd "build/$flavour"
+		if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
+			say "configure $*"
+			"$top/configure" -q "$@"
+		fi
+		say "make ($flavour)"
+		make -s -j"$(nproc)" >/dev/null
+	)
+}
+
+demo() {
+	deps
+	build default
+	exec bash "$top/contrib/demo.sh" "$top/build/default"
+}
+
+test_all() {
+	deps
+	build sanitizers --enable-sanitizers --enable-debug
+	say "make check (ASan+UBSan)"
+	local rc=0
+	(cd build/sanitizers && make -s check -j"$(nproc)") || rc=$?
+	summary build/sanitizers/test-suite.log "$rc" "make check"
+	[ "$rc" -eq 0 ] || exit "$rc"
+	say "make distcheck"
+	build default
+	(cd build/default && make -s distcheck >distcheck.log 2>&1) || {
+		tail -40 build/default/distcheck.log
+		echo "make distcheck failed; see build/default/distcheck.log"
+		exit 1
+	}
+	grep -E '^civicast-.* archives ready for distribution' \
+	    build/default/distcheck.log || true
+	local total pass fail
+	total=$(grep -h '^# TOTAL:' build/sanitizers/test-suite.log | awk '{print $3}')
+	pass=$(grep -h '^# PASS:' build/sanitizers/test-suite.log | awk '{print $3}')
+	fail=$(( total - pass ))
+	echo
+	echo "tests: $pass passed, $fail failed"
+}
+
+# summary LOG RC WHAT: print the automake summary and any failures.
+summary() {
+	local log=$1 rc=$2
+	if [ -f "$log" ]; then
+		sed -n '/^# TOTAL/,/^# ERROR/p' "$log"
+		if [ "$rc" -ne 0 ]; then
+			echo "---- failures ($3):"
+			grep -E '^(FAIL|ERROR):' "$log" || true
+			local dir
+			dir=$(dirname "$log")
+			for f in $(grep -lE '^(FAIL|ERROR)' "$dir"/tests/*/*.log 2>/dev/null); do
+				echo "---- $f"; tail -40 "$f"
+			done
+		fi
+	fi
+}
+
+case "${1:-}" in
+demo)	demo ;;
+test)	test_all ;;
+*)	echo "usage: bash contrib/dev.sh demo|test" >&2; exit 2 ;;
+esac
