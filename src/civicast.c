@@ -21,6 +21,7 @@
 #include "district.h"
 #include "log.h"
 #include "registry.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static const struct ctl_cmd *ctl_tables[] = {
@@ -142,6 +143,7 @@ ctl_conf(struct ctl *ctl)
 		exit(CTL_FAIL);
 	}
 	conf_errors_free(&errs);
+	util_set_timezone(ctl->conf->timezone);
 	return (ctl->conf);
 }
 

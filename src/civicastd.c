@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #ifndef CIVICAST_CONF
@@ -174,6 +175,7 @@ main(int argc, char **argv)
 	}
 	if (!verbose)
 		log_setlevel((enum log_level)conf->log_level);
+	util_set_timezone(conf->timezone);
 
 	if (pidpath == NULL)
 		pidpath = conf->pidfile;

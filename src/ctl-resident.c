@@ -349,8 +349,7 @@ static const struct option resident_fields[] = {
 /* Validate and save a resident; prints what happened. */
 static int
 resident_save(struct ctl *ctl, const char *id, const char *phone,
-    const char *district, const char *groups, const char *name,
-    const char *action)
+    const char *district, const char *groups, const char *name)
 {
 	struct resident		 res;
 	struct registry		*reg;
@@ -364,7 +363,7 @@ resident_save(struct ctl *ctl, const char *id, const char *phone,
 		return (CTL_FAIL);
 	}
 	reg = ctl_registry(ctl);
-	if (registry_upsert_one(reg, &res, action, &change, &cause) != 0)
+	if (registry_upsert_one(reg, &res, "cli", &change, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	printf("resident %s %s\n", res.id, change == REGISTRY_ADDED ?
 	    "added" : change == REGISTRY_UPDATED ? "updated" : "unchanged");
@@ -412,7 +411,7 @@ resident_add(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("resident %s already exists; use resident update", id);
 		return (CTL_FAIL);
 	}
-	return (resident_save(ctl, id, phone, district, groups, name, "add"));
+	return (resident_save(ctl, id, phone, district, groups, name));
 }
 
 static int
@@ -458,7 +457,7 @@ resident_update(struct ctl *ctl, int argc, char **argv)
 	    phone != NULL ? phone : old.phone,
 	    district != NULL ? district : old.district,
 	    groups != NULL ? groups : old.groups,
-	    name != NULL ? name : old.name, "update"));
+	    name != NULL ? name : old.name));
 }
 
 static int
@@ -583,6 +582,13 @@ resident_show(struct ctl *ctl, int argc, char **argv)
 		return (CTL_OK);
 	}
 	d = district_find(dt, res.district);
+	if (d == NULL && strlen(res.district) == DISTRICT_MAXLEN) {
+		/* A village known only through its township. */
+		char	town[DISTRICT_BUFSIZE];
+
+		strlcpy(town, res.district, 10);
+		d = district_find(dt, town);
+	}
 	names = resident_group_names(ctl->conf, res.groups);
 	printf("id:        %s\n", res.id);
 	printf("name:      %s\n", res.name[0] != '\0' ? res.name : "-");
@@ -590,7 +596,9 @@ resident_show(struct ctl *ctl, int argc, char **argv)
 	fputs("phone:     ", stdout);
 	fputs(phone, stdout);
 	fputc('\n', stdout);
-	printf("district:  %s %s\n", res.district, d != NULL ? d->name : "");
+	printf("district:  %s %s%s\n", res.district,
+	    d != NULL && strcmp(d->code, res.district) != 0 ? "village of " :
+	    "", d != NULL ? d->name : "");
 	printf("groups:    %s\n", names[0] != '\0' ? names : "-");
 	printf("opted out: %s\n", res.optout ? "yes" : "no");
 	free(names);

@@ -31,6 +31,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "util.h"
 #include "rconn.h"
 #include "xmalloc.h"
 
@@ -423,6 +424,7 @@ daemon_reload(struct daemon *d)
 
 	if (!d->force_debug)
 		log_setlevel((enum log_level)new->log_level);
+	util_set_timezone(new->timezone);
 	d->conf = new;
 	conf_free(old);
 	for (i = 0; i < d->nreload_hooks; i++)

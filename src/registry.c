@@ -150,7 +150,7 @@ registry_close(struct registry *reg)
 
 static void
 registry_upsert_args(struct registry *reg, struct registry_args *a,
-    const struct resident *rows, size_t n, const char *action, char *nbuf,
+    const struct resident *rows, size_t n, const char *via, char *nbuf,
     size_t nlen)
 {
 	size_t	i;
@@ -158,7 +158,7 @@ registry_upsert_args(struct registry *reg, struct registry_args *a,
 	registry_args_start(reg, a, "upsert");
 	registry_arg(a, reg->user);
 	registry_arg(a, a->now);
-	registry_arg(a, action);
+	registry_arg(a, via);
 	snprintf(nbuf, nlen, "%zu", n);
 	registry_arg(a, nbuf);
 	for (i = 0; i < n; i++) {
@@ -234,7 +234,7 @@ registry_upsert_read(struct registry *reg,
 /* Send a batch of residents to be upserted, keeping a window in flight. */
 int
 registry_upsert_send(struct registry *reg, const struct resident *rows,
-    size_t n, const char *action, size_t window,
+    size_t n, const char *via, size_t window,
     void (*done)(void *, const enum registry_change *, size_t), void *arg,
     char **cause)
 {
@@ -249,7 +249,7 @@ registry_upsert_send(struct registry *reg, const struct resident *rows,
 		if (registry_upsert_read(reg, done, arg, cause) != 0)
 			return (-1);
 	}
-	registry_upsert_args(reg, &a, rows, n, action, nbuf, sizeof nbuf);
+	registry_upsert_args(reg, &a, rows, n, via, nbuf, sizeof nbuf);
 	if (redisAppendCommandArgv(reg->c, (int)a.n, a.argv, a.len) !=
 	    REDIS_OK) {
 		registry_args_free(&a);
@@ -294,7 +294,7 @@ registry_upsert_flush(struct registry *reg,
 /* Add or update one resident now. */
 int
 registry_upsert_one(struct registry *reg, const struct resident *res,
-    const char *action, enum registry_change *change, char **cause)
+    const char *via, enum registry_change *change, char **cause)
 {
 	struct registry_args	 a;
 	enum registry_change	*changes;
@@ -302,7 +302,7 @@ registry_upsert_one(struct registry *reg, const struct resident *res,
 	char			 nbuf[32];
 	int			 rc;
 
-	registry_upsert_args(reg, &a, res, 1, action, nbuf, sizeof nbuf);
+	registry_upsert_args(reg, &a, res, 1, via, nbuf, sizeof nbuf);
 	r = registry_call(reg, &a, cause);
 	registry_args_free(&a);
 	if (r == NULL)

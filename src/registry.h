@@ -39,15 +39,15 @@ int	 registry_open(struct registry *, const struct conf *, char **cause);
 void	 registry_close(struct registry *);
 
 /*
- * Send a batch of residents to be added or updated (by external id) with
- * audit action `action` ("add", "update", "import"), without waiting:
+ * Send a batch of residents to be added or updated (by external id),
+ * audited as coming `via` "import" or "cli", without waiting:
  * up to `window` batches stay in flight.  Each finished batch's per-row
  * results are passed to done(arg, rows, results, n).  -1 with cause on a
  * Redis error (earlier batches may have been applied; upserts are
  * idempotent, so running the same rows again is safe).
  */
 int	 registry_upsert_send(struct registry *, const struct resident *rows,
-	    size_t n, const char *action, size_t window,
+	    size_t n, const char *via, size_t window,
 	    void (*done)(void *, const enum registry_change *, size_t),
 	    void *arg, char **cause);
 /* Wait for every batch in flight; -1 with cause. */
@@ -56,7 +56,7 @@ int	 registry_upsert_flush(struct registry *,
 	    void *arg, char **cause);
 /* Add or update one resident now; *change says which. -1 with cause. */
 int	 registry_upsert_one(struct registry *, const struct resident *,
-	    const char *action, enum registry_change *change, char **cause);
+	    const char *via, enum registry_change *change, char **cause);
 
 /* Read a resident by external id: 1 found, 0 unknown, -1 with cause. */
 int	 registry_get(struct registry *, const char *id, struct resident *,

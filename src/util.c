@@ -204,3 +204,16 @@ util_now_ms(void)
 	gettimeofday(&tv, NULL);
 	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
 }
+
+/* Make tz the zone of local times (logs, CLI output, quiet hours). */
+void
+util_set_timezone(const char *tz)
+{
+	/*
+	 * Deployments run on servers kept in UTC, but every time an operator
+	 * reads (and, later, quiet hours) is in the configured zone.
+	 */
+	if (tz == NULL || setenv("TZ", tz, 1) != 0)
+		return;
+	tzset();
+}

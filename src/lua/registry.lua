@@ -96,20 +96,26 @@ local function phone_del(phone, rid)
 	redis.call('SETBIT', P .. 'bm:optout', rid, 0)
 end
 
-local function audit(user, action, id, detail)
-	if detail and detail ~= '' then
-		redis.call('XADD', P .. 'audit', '*', 'user', user,
-		    'action', action, 'resident', id, 'detail', detail)
-	else
-		redis.call('XADD', P .. 'audit', '*', 'user', user,
-		    'action', action, 'resident', id)
+-- An audit entry: who, what, which resident, through what (import or
+-- cli), and which fields changed.  Never a phone number.
+local function audit(user, action, id, via, detail)
+	local f = { 'XADD', P .. 'audit', '*', 'user', user, 'action', action,
+	    'resident', id }
+	if via and via ~= '' then
+		f[#f + 1] = 'via'
+		f[#f + 1] = via
 	end
+	if detail and detail ~= '' then
+		f[#f + 1] = 'fields'
+		f[#f + 1] = detail
+	end
+	redis.call(unpack(f))
 end
 
--- upsert USER NOW ACTION N (ID PHONE DISTRICT GROUPS NAME)*N
+-- upsert USER NOW VIA N (ID PHONE DISTRICT GROUPS NAME)*N
 -- Returns one code per resident: 0 unchanged, 1 added, 2 updated.
 local function upsert()
-	local user, now, action, n = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+	local user, now, via, n = ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 	local out = {}
 	for i = 0, n - 1 do
 		local b = 7 + i * 5
@@ -127,7 +133,7 @@ local function upsert()
 			set_groups(rid, groups, 1)
 			set_district(rid, district, 1)
 			phone_add(phone, rid)
-			audit(user, action .. '-add', id)
+			audit(user, 'add', id, via)
 			out[#out + 1] = 1
 		else
 			local key = P .. 'res:' .. rid
@@ -158,7 +164,7 @@ local function upsert()
 				redis.call('HSET', key, 'phone', phone,
 				    'district', district, 'groups', groups,
 				    'name', name, 'updated', now)
-				audit(user, action .. '-update', id,
+				audit(user, 'update', id, via,
 				    table.concat(changed, ','))
 				out[#out + 1] = 2
 			end
@@ -182,7 +188,7 @@ local function remove()
 	redis.call('SETBIT', P .. 'bm:all', rid, 0)
 	redis.call('DEL', key)
 	redis.call('HDEL', P .. 'res:ids', id)
-	audit(user, 'remove', id)
+	audit(user, 'remove', id, 'cli')
 	return 1
 end
 
