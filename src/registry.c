@@ -669,8 +669,8 @@ registry_districts_load(struct registry *reg, struct district_table *dt,
     char **cause)
 {
 	redisReply	*r;
-	size_t		 i, j;
-	char		*why;
+	char		*added, *why;
+	size_t		 i;
 	int		 progress;
 
 	r = redisCommand(reg->c, "HGETALL %sdistricts", reg->prefix);
@@ -679,32 +679,42 @@ registry_districts_load(struct registry *reg, struct district_table *dt,
 			freeReplyObject(r);
 		return (-1);
 	}
+	if (r->elements == 0) {
+		freeReplyObject(r);
+		return (0);
+	}
 	/*
 	 * Parents before children: a village may have been imported in the
 	 * same file as its new township, and hash order is arbitrary, so go
-	 * round until no pass adds anything.
+	 * round until a pass adds nothing.
 	 */
+	added = xcalloc(r->elements, 1);
 	do {
 		progress = 0;
 		for (i = 0; i + 1 < r->elements; i += 2) {
-			if (r->element[i]->type != REDIS_REPLY_STRING)
+			if (added[i] ||
+			    r->element[i]->type != REDIS_REPLY_STRING ||
+			    r->element[i + 1]->type != REDIS_REPLY_STRING)
 				continue;
 			if (district_table_add(dt, r->element[i]->str,
 			    r->element[i + 1]->str, &why) == 0) {
-				r->element[i]->type = REDIS_REPLY_NIL;
+				added[i] = 1;
 				progress = 1;
 			} else
 				free(why);
 		}
 	} while (progress);
-	for (j = 0; j + 1 < r->elements; j += 2) {
-		if (r->element[j]->type == REDIS_REPLY_STRING) {
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		if (!added[i]) {
 			xasprintf(cause, "registry: imported district %s has "
-			    "no known parent", r->element[j]->str);
+			    "no known parent", r->element[i]->type ==
+			    REDIS_REPLY_STRING ? r->element[i]->str : "?");
+			free(added);
 			freeReplyObject(r);
 			return (-1);
 		}
 	}
+	free(added);
 	freeReplyObject(r);
 	return (0);
 }
