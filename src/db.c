@@ -3,8 +3,6 @@
  */
 #include "compat.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Where conf says Redis is, for messages. */
@@ -29,22 +28,6 @@ db_where(const struct conf *conf)
 		snprintf(where, sizeof where, "%s:%d", conf->redis_host,
 		    conf->redis_port);
 	return (where);
-}
-
-/* 1 when host is a loopback address or name. */
-static int
-db_loopback(const char *host)
-{
-	struct in_addr	a4;
-	struct in6_addr	a6;
-
-	if (strcmp(host, "localhost") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return (IN6_IS_ADDR_LOOPBACK(&a6));
-	return (0);
 }
 
 /* Check a reply: -1 with *cause when missing or an error reply. */
@@ -118,7 +101,7 @@ db_connect(const struct conf *conf, char **cause)
 			return (NULL);
 		}
 	} else if (conf->redis_socket == NULL &&
-	    !db_loopback(conf->redis_host))
+	    !util_is_loopback(conf->redis_host))
 		log_warnx("redis %s: connecting without a password to a "
 		    "non-loopback address; set redis.password_file",
 		    db_where(conf));

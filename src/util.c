@@ -4,10 +4,13 @@
 #include "compat.h"
 
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +219,20 @@ util_set_timezone(const char *tz)
 	if (tz == NULL || setenv("TZ", tz, 1) != 0)
 		return;
 	tzset();
+}
+
+/* 1 when host is a loopback address or "localhost". */
+int
+util_is_loopback(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6));
+	return (0);
 }

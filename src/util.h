@@ -25,6 +25,8 @@ void		 util_split_free(char **, size_t);
 int		 util_utf8_clean(const char *s);
 /* Format a unix time as ISO 8601 local time into buf. */
 const char	*util_time_iso(time_t, char *buf, size_t len);
+/* 1 when host is a loopback address (127/8, ::1) or "localhost". */
+int		 util_is_loopback(const char *host);
 /* Make tz (e.g. "Asia/Shanghai") the zone of local times. */
 void		 util_set_timezone(const char *tz);
 /* Current time in milliseconds since the epoch. */
