@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "compat.h"
+#include "secret.h"
 
 #define CONF_PREFIX_DEFAULT	"civicast:"
 #define CONF_TIMEZONE_DEFAULT	"Asia/Shanghai"
@@ -165,16 +166,5 @@ int		 conf_rate_parse(const char *, struct conf_rate *, const char **cause);
 int		 conf_prio_parse(const char *);
 /* Name of a priority. */
 const char	*conf_prio_name(enum prio);
-
-/*
- * Read a secret file (password, key) into a NUL-terminated buffer with
- * trailing newlines stripped.  Refuses a file readable or writable by
- * group or others, or not a regular file.  The caller wipes and frees it
- * with conf_secret_free().
- */
-int		 conf_secret_read(const char *path, char **out, size_t *len,
-		    char **cause);
-/* explicit_bzero and free a secret. */
-void		 conf_secret_free(char *, size_t);
 
 #endif

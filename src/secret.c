@@ -1,0 +1,123 @@
+/*
+ * secret.c: read a secret file (a password, a key) that only its owner
+ * can read, and wipe it when done.
+ */
+#include "compat.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "secret.h"
+#include "xmalloc.h"
+
+#define CONF_SECRET_MAX		4096
+
+#ifndef HAVE_EXPLICIT_BZERO
+/* A memset the compiler cannot drop as a dead store. */
+static void *(*volatile secret_memset)(void *, int, size_t) = memset;
+
+static void
+explicit_bzero(void *p, size_t n)
+{
+	secret_memset(p, 0, n);
+}
+#endif
+
+/* Read a secret file that only its owner can read. */
+int
+conf_secret_read(const char *path, char **out, size_t *len, char **cause)
+{
+	struct stat	 sb;
+	char		*buf;
+	size_t		 have = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	*len = 0;
+	/* O_NONBLOCK: opening a FIFO must not hang before the check. */
+	fd = open(path, O_RDONLY|O_NONBLOCK|O_NOCTTY|O_CLOEXEC);
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	/* fstat, not stat: what is checked is what is read. */
+	if (fstat(fd, &sb) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		close(fd);
+		return (-1);
+	}
+	if ((sb.st_mode & 077) != 0) {
+		xasprintf(cause, "%s: mode %04o lets group or others at the "
+		    "secret; run chmod 600 %s", path,
+		    (unsigned int)(sb.st_mode & 07777), path);
+		close(fd);
+		return (-1);
+	}
+	if (sb.st_size > CONF_SECRET_MAX) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		    CONF_SECRET_MAX);
+		close(fd);
+		return (-1);
+	}
+
+	/* One byte more than allowed, to notice a file that grew. */
+	buf = xmalloc(CONF_SECRET_MAX + 2);
+	for (;;) {
+		n = read(fd, buf + have, CONF_SECRET_MAX + 1 - have);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (have > CONF_SECRET_MAX)
+			break;
+	}
+	if (n == -1 || have > CONF_SECRET_MAX) {
+		if (n == -1)
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+		else
+			xasprintf(cause, "%s: larger than %d bytes", path,
+			    CONF_SECRET_MAX);
+		close(fd);
+		explicit_bzero(buf, CONF_SECRET_MAX + 2);
+		free(buf);
+		return (-1);
+	}
+	close(fd);
+	while (have > 0 && (buf[have - 1] == '\n' || buf[have - 1] == '\r'))
+		have--;
+	buf[have] = '\0';
+	if (have == 0) {
+		xasprintf(cause, "%s: empty", path);
+		explicit_bzero(buf, CONF_SECRET_MAX + 2);
+		free(buf);
+		return (-1);
+	}
+	*out = buf;
+	*len = have;
+	return (0);
+}
+
+/* explicit_bzero and free a secret. */
+void
+conf_secret_free(char *s, size_t len)
+{
+	if (s == NULL)
+		return;
+	/* Wipe the whole string even if the caller's len is short. */
+	if (strlen(s) > len)
+		len = strlen(s);
+	explicit_bzero(s, len);
+	free(s);
+}

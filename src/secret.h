@@ -1,0 +1,20 @@
+/*
+ * secret.h: secret files (passwords, keys) that only their owner can read.
+ */
+#ifndef CIVICAST_SECRET_H
+#define CIVICAST_SECRET_H
+
+#include <stddef.h>
+
+/*
+ * Read a secret file (password, key) into a NUL-terminated buffer with
+ * trailing newlines stripped.  Refuses a file readable or writable by
+ * group or others, or not a regular file.  The caller wipes and frees it
+ * with conf_secret_free().
+ */
+int		 conf_secret_read(const char *path, char **out, size_t *len,
+		    char **cause);
+/* explicit_bzero and free a secret. */
+void		 conf_secret_free(char *, size_t);
+
+#endif
