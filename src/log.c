@@ -127,7 +127,7 @@ log_mask_phones(char *s)
 	}
 }
 
-static void
+static void printflike(3, 0)
 log_vwrite(int priority, const char *prefix, const char *fmt, va_list ap)
 {
 	char		 line[2048];
@@ -167,7 +167,7 @@ log_warn(const char *fmt, ...)
 	log_warnx("%s: %s", msg, strerror(saved));
 }
 
-static void
+static void printflike(3, 4)
 log_plain(int priority, const char *prefix, const char *fmt, ...)
 {
 	va_list	ap;

@@ -25,6 +25,6 @@ char	*xstrndup(const char *, size_t);
 /* asprintf or die; returns the length. */
 int	 xasprintf(char **, const char *, ...) printflike(2, 3);
 /* vasprintf or die; returns the length. */
-int	 xvasprintf(char **, const char *, va_list);
+int	 xvasprintf(char **, const char *, va_list) printflike(2, 0);
 
 #endif
