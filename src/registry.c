@@ -316,30 +316,38 @@ registry_upsert_one(struct registry *reg, const struct resident *res,
 	return (0);
 }
 
-/* Fill res from a HGETALL reply of a resident hash. */
-static void
-registry_fill(struct resident *res, redisReply *r)
+/*
+ * Fill res from a record "id US phone US district US groups US name"
+ * (US = 0x1f; see registry.lua).  -1 when it is malformed.
+ */
+static int
+registry_decode(struct resident *res, const char *rec, size_t len)
 {
-	size_t		 i;
-	const char	*k, *v;
+	struct {
+		char	*dst;
+		size_t	 size;
+	} f[] = {
+		{ res->id, sizeof res->id },
+		{ res->phone, sizeof res->phone },
+		{ res->district, sizeof res->district },
+		{ res->groups, sizeof res->groups },
+		{ res->name, sizeof res->name },
+	};
+	const char	*p = rec, *end = rec + len, *us;
+	size_t		 i, n;
 
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		if (r->element[i]->type != REDIS_REPLY_STRING ||
-		    r->element[i + 1]->type != REDIS_REPLY_STRING)
-			continue;
-		k = r->element[i]->str;
-		v = r->element[i + 1]->str;
-		if (strcmp(k, "id") == 0)
-			strlcpy(res->id, v, sizeof res->id);
-		else if (strcmp(k, "phone") == 0)
-			strlcpy(res->phone, v, sizeof res->phone);
-		else if (strcmp(k, "district") == 0)
-			strlcpy(res->district, v, sizeof res->district);
-		else if (strcmp(k, "groups") == 0)
-			strlcpy(res->groups, v, sizeof res->groups);
-		else if (strcmp(k, "name") == 0)
-			strlcpy(res->name, v, sizeof res->name);
+	for (i = 0; i < nitems(f); i++) {
+		us = memchr(p, 0x1f, (size_t)(end - p));
+		n = (us != NULL ? us : end) - p;
+		if (n >= f[i].size)
+			return (-1);
+		memcpy(f[i].dst, p, n);
+		f[i].dst[n] = '\0';
+		if (us == NULL)
+			return (i == nitems(f) - 1 ? 0 : -1);
+		p = us + 1;
 	}
+	return (-1);
 }
 
 /* Read a resident by rid: 1 found, 0 gone, -1 with cause. */
@@ -350,14 +358,19 @@ registry_get_rid(struct registry *reg, unsigned long rid,
 	redisReply	*r;
 
 	memset(res, 0, sizeof *res);
-	r = redisCommand(reg->c, "HGETALL %sres:%lu", reg->prefix, rid);
+	r = redisCommand(reg->c, "HGET %sr:%lu %lu", reg->prefix,
+	    rid / REGISTRY_BUCKET, rid);
 	if (db_check(reg->c, r, cause) != 0)
 		goto fail;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+	if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
 		return (0);
 	}
-	registry_fill(res, r);
+	if (registry_decode(res, r->str, r->len) != 0) {
+		xasprintf(cause, "registry: resident record %lu is malformed",
+		    rid);
+		goto fail;
+	}
 	res->rid = rid;
 	freeReplyObject(r);
 	r = redisCommand(reg->c, "HEXISTS %soptout %s", reg->prefix,
@@ -628,9 +641,15 @@ registry_district_counts(struct registry *reg, const char **codes, size_t n,
 	redisReply	*r;
 	size_t		 i, failed = 0;
 
-	for (i = 0; i < n; i++)
-		redisAppendCommand(reg->c, "BITCOUNT %sbm:d:%s", reg->prefix,
-		    codes[i]);
+	for (i = 0; i < n; i++) {
+		/* Villages are sets, the levels above bitmaps (registry.lua). */
+		if (strlen(codes[i]) == DISTRICT_MAXLEN)
+			redisAppendCommand(reg->c, "SCARD %sset:d:%s",
+			    reg->prefix, codes[i]);
+		else
+			redisAppendCommand(reg->c, "BITCOUNT %sbm:d:%s",
+			    reg->prefix, codes[i]);
+	}
 	for (i = 0; i < n; i++) {
 		r = NULL;
 		if (redisGetReply(reg->c, (void **)&r) != REDIS_OK)

@@ -15,6 +15,9 @@ struct conf;
 struct audience_query;
 struct audience_result;
 
+/* Records are stored in hashes of this many (see registry.lua). */
+#define REGISTRY_BUCKET		128
+
 enum registry_change {
 	REGISTRY_UNCHANGED = 0,
 	REGISTRY_ADDED = 1,

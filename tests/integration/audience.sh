@@ -65,6 +65,22 @@ expect_rc 0 cc optout add 13800130009
 expect_eq "opted-out shared phone" "$(count --groups elderly)" 3
 expect_eq "ignoring opt-outs" "$(count --groups elderly --ignore-optout)" 4
 
+expect_rc 0 cc optout remove 13800130009
+
+# Moving a carer's phone away and removing a resident keep the
+# shared-phone index exact.
+expect_rc 0 cc resident update c2 --phone 13800130020
+expect_eq "after a phone change" "$(count --groups elderly,disabled)" 6
+expect_eq "shared rids" "$(rcli BITCOUNT t:bm:shared)" 2
+expect_rc 0 cc resident remove c1
+expect_eq "after a removal" "$(count)" 8
+expect_eq "low_income alone on the phone" "$(count --groups low_income)" 1
+expect_eq "no shared rids left" "$(rcli BITCOUNT t:bm:shared)" 0
+expect_eq "no shared phones left" "$(rcli HLEN t:res:sphone)" 0
+expect_rc 0 cc resident update c3 --phone 13800130001
+expect_eq "a phone becomes shared" "$(rcli HLEN t:res:sphone)" 2
+expect_eq "counted once" "$(count --groups elderly,low_income)" 3
+
 expect_rc 2 cc audience count --groups nosuch
 expect_grep "unknown group" "$T/err"
 expect_rc 2 cc audience count --districts 330683999

@@ -88,8 +88,8 @@ ok "remove clears the resident from every index"
 
 # The audit stream records changes without a phone in clear.
 expect_rc 0 cc audit list --count 100
-expect_grep "action=add resident=r1 via=cli" "$T/out"
-expect_grep "action=update resident=r2 via=cli fields=groups" "$T/out"
+expect_grep "action=add via=cli count=1 residents=r1" "$T/out"
+expect_grep "action=update via=cli count=1 residents=r2(groups)" "$T/out"
 expect_grep "action=remove" "$T/out"
 expect_grep "action=optout-add" "$T/out"
 rcli XRANGE t:audit - + | grep -q 1380013800 && fail "audit holds a number"
