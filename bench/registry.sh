@@ -215,8 +215,10 @@ def kind_of(k):
         return "bm:g:<group>"
     if k.startswith("bm:"):
         return k
-    if k.startswith("res:") and k[4:].isdigit():
-        return "res:<rid> hashes"
+    if k.startswith("set:d:"):
+        return "set:d:<village> sets"
+    if k.startswith("r:") and k[2:].isdigit():
+        return "r:<bucket> record hashes"
     return k
 tot = collections.defaultdict(int)
 cnt = collections.defaultdict(int)
