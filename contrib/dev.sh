@@ -91,7 +91,7 @@ test_all() {
 summary() {
 	local log=$1 rc=$2
 	if [ -f "$log" ]; then
-		sed -n '/^# TOTAL/,/^# ERROR/p' "$log"
+		awk '/^# TOTAL/ { p = 1 } p { print } /^# ERROR/ { exit }' "$log"
 		if [ "$rc" -ne 0 ]; then
 			echo "---- failures ($3):"
 			grep -E '^(FAIL|ERROR):' "$log" || true

@@ -22,7 +22,7 @@
 
 #define CONF_ERRORS_MAX		100	/* garbage has said enough by then */
 
-static void
+static void printflike(4, 0)
 conf_vadd(struct conf_ctx *ctx, int warning, const config_setting_t *s,
     const char *fmt, va_list ap)
 {
