@@ -3,6 +3,7 @@
  */
 #include "compat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,36 +12,27 @@
 #include "util.h"
 #include "xmalloc.h"
 
-/* Check and dedupe a list of district codes; -1 with cause. */
+/* Check and dedupe a list of district codes in place; -1 with cause. */
 static int
-audience_districts(const struct district_table *dt, const char *what,
-    const char *list, char ***out, size_t *nout, char **cause)
+audience_check_districts(const struct district_table *dt, const char *what,
+    char **v, size_t *n, char **cause)
 {
-	char		**v;
-	const char	 *why;
-	size_t		  n, i, j, k;
+	const char	*why;
+	size_t		 i, j, k;
 
-	*out = NULL;
-	*nout = 0;
-	if (list == NULL)
-		return (0);
-	n = util_split(list, ",;| ", &v);
-	if (n > AUDIENCE_MAX_ITEMS) {
+	if (*n > AUDIENCE_MAX_ITEMS) {
 		xasprintf(cause, "%s: more than %d codes", what,
 		    AUDIENCE_MAX_ITEMS);
-		util_split_free(v, n);
 		return (-1);
 	}
-	for (i = k = 0; i < n; i++) {
+	for (i = k = 0; i < *n; i++) {
 		if (!district_shape_ok(v[i])) {
 			xasprintf(cause, "%s: '%.20s' is not a district code "
 			    "of 2, 4, 6, 9 or 12 digits", what, v[i]);
-			util_split_free(v, n);
 			return (-1);
 		}
 		if (district_check(dt, v[i], &why) != 0) {
 			xasprintf(cause, "%s: %s: %s", what, v[i], why);
-			util_split_free(v, n);
 			return (-1);
 		}
 		for (j = 0; j < k; j++) {
@@ -49,13 +41,63 @@ audience_districts(const struct district_table *dt, const char *what,
 		}
 		if (j < k) {
 			free(v[i]);
+			v[i] = NULL;
 			continue;
 		}
 		v[k++] = v[i];
 	}
-	*out = v;
-	*nout = k;
+	*n = k;
 	return (0);
+}
+
+/* Check a query's lists (groups to ids, districts known); -1 with cause. */
+int
+audience_query_check(struct audience_query *q, const struct conf *conf,
+    const struct district_table *dt, const char *prefix, char **cause)
+{
+	const struct conf_group	*g;
+	char			 what[64];
+	size_t			 i, j, k;
+
+	if (q->ngroups > AUDIENCE_MAX_ITEMS) {
+		xasprintf(cause, "%sgroups: more than %d", prefix,
+		    AUDIENCE_MAX_ITEMS);
+		return (-1);
+	}
+	for (i = k = 0; i < q->ngroups; i++) {
+		g = conf_group_find(conf, q->groups[i]);
+		for (j = 0; g == NULL && j < conf->ngroups; j++) {
+			/* Lists typed by people carry display names too. */
+			if (strcmp(conf->groups[j].name, q->groups[i]) == 0)
+				g = &conf->groups[j];
+		}
+		if (g == NULL) {
+			if (util_utf8_clean(q->groups[i]) &&
+			    strlen(q->groups[i]) < 64)
+				xasprintf(cause, "%sgroups: unknown group '%s'",
+				    prefix, q->groups[i]);
+			else
+				xasprintf(cause, "%sgroups: unknown group",
+				    prefix);
+			return (-1);
+		}
+		for (j = 0; j < k; j++) {
+			if (strcmp(q->groups[j], g->id) == 0)
+				break;
+		}
+		free(q->groups[i]);
+		q->groups[i] = NULL;
+		if (j == k)
+			q->groups[k++] = xstrdup(g->id);
+	}
+	q->ngroups = k;
+	snprintf(what, sizeof what, "%sdistricts", prefix);
+	if (audience_check_districts(dt, what, q->districts, &q->ndistricts,
+	    cause) != 0)
+		return (-1);
+	snprintf(what, sizeof what, "%sexclude_districts", prefix);
+	return (audience_check_districts(dt, what, q->exclude, &q->nexclude,
+	    cause));
 }
 
 /* Fill q from typed lists, checking groups and districts; -1 with cause. */
@@ -64,10 +106,6 @@ audience_query_make(struct audience_query *q, const struct conf *conf,
     const struct district_table *dt, const char *groups, const char *match,
     const char *districts, const char *exclude, char **cause)
 {
-	const struct conf_group	 *g;
-	char			**v;
-	size_t			  n, i, j;
-
 	memset(q, 0, sizeof *q);
 	if (match == NULL || strcmp(match, "any") == 0)
 		q->match_all = 0;
@@ -78,45 +116,13 @@ audience_query_make(struct audience_query *q, const struct conf *conf,
 		return (-1);
 	}
 	/* No groups, or "*": every registered resident (area-wide). */
-	if (groups != NULL && strspn(groups, " \t") != strlen(groups) &&
-	    strcmp(groups, "*") != 0) {
-		n = util_split(groups, ",;|", &v);
-		if (n > AUDIENCE_MAX_ITEMS) {
-			xasprintf(cause, "groups: more than %d",
-			    AUDIENCE_MAX_ITEMS);
-			util_split_free(v, n);
-			return (-1);
-		}
-		q->groups = xcalloc(n + 1, sizeof *q->groups);
-		for (i = 0; i < n; i++) {
-			g = conf_group_find(conf, v[i]);
-			for (j = 0; g == NULL && j < conf->ngroups; j++) {
-				if (strcmp(conf->groups[j].name, v[i]) == 0)
-					g = &conf->groups[j];
-			}
-			if (g == NULL) {
-				if (util_utf8_clean(v[i]) && strlen(v[i]) < 64)
-					xasprintf(cause, "groups: unknown group "
-					    "'%s'", v[i]);
-				else
-					xasprintf(cause, "groups: unknown group");
-				util_split_free(v, n);
-				audience_query_free(q);
-				return (-1);
-			}
-			for (j = 0; j < q->ngroups; j++) {
-				if (strcmp(q->groups[j], g->id) == 0)
-					break;
-			}
-			if (j == q->ngroups)
-				q->groups[q->ngroups++] = xstrdup(g->id);
-		}
-		util_split_free(v, n);
-	}
-	if (audience_districts(dt, "districts", districts, &q->districts,
-	    &q->ndistricts, cause) != 0 ||
-	    audience_districts(dt, "exclude-districts", exclude, &q->exclude,
-	    &q->nexclude, cause) != 0) {
+	if (groups != NULL && strcmp(groups, "*") != 0)
+		q->ngroups = util_split(groups, ",;|", &q->groups);
+	if (districts != NULL)
+		q->ndistricts = util_split(districts, ",;| ", &q->districts);
+	if (exclude != NULL)
+		q->nexclude = util_split(exclude, ",;| ", &q->exclude);
+	if (audience_query_check(q, conf, dt, "", cause) != 0) {
 		audience_query_free(q);
 		return (-1);
 	}

@@ -53,6 +53,14 @@ int	 audience_query_make(struct audience_query *q, const struct conf *,
 	    const struct district_table *, const char *groups,
 	    const char *match, const char *districts, const char *exclude,
 	    char **cause);
+/*
+ * Check a query whose lists were filled as given (an event's audience):
+ * every group configured, every district known, list sizes; group
+ * display names are replaced by ids, and duplicates dropped.  -1 with
+ * *cause naming the list ("audience.groups: unknown group 'x'").
+ */
+int	 audience_query_check(struct audience_query *q, const struct conf *,
+	    const struct district_table *, const char *prefix, char **cause);
 /* Free the lists of a query. */
 void	 audience_query_free(struct audience_query *);
 /* Free the breakdowns of a result. */
