@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "log.h"
+#include "pipeline.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -102,6 +103,7 @@ main(int argc, char **argv)
 	struct conf_errors	 errs;
 	struct conf		*conf;
 	struct daemon		*d;
+	struct pipeline		 pl;
 	const char		*path = NULL, *pidpath = NULL;
 	char			*cause, *pidcopy = NULL, *confcopy = NULL;
 	size_t			 i;
@@ -214,7 +216,10 @@ main(int argc, char **argv)
 		    CIVICAST_CONF);
 
 	d = daemon_create(conf, path, fg, verbose);
+	if (pipeline_start(&pl, d, &cause) != 0)
+		fatalx("%s", cause);
 	status = daemon_run(d);
+	pipeline_free(&pl);
 	daemon_free(d);
 
 	if (pidfd != -1) {

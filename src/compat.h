@@ -20,10 +20,10 @@ long long strtonum(const char *, long long, long long, const char **);
 
 #ifdef __GNUC__
 #define printflike(a, b) __attribute__((format(printf, a, b)))
-#define dead __attribute__((noreturn))
+#define __dead __attribute__((noreturn))
 #else
 #define printflike(a, b)
-#define dead
+#define __dead
 #endif
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))

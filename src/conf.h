@@ -111,6 +111,19 @@ struct conf {
 	char		*instance;	/* default: hostname (restart) */
 	char		*pidfile;	/* (restart) */
 
+	/* intake: how events are read (reload) */
+	char		*pubsub_channel; /* NULL: <prefix>publish */
+	int		 intake_batch;	/* entries per XREADGROUP */
+	int		 intake_claim_idle; /* s before a pending entry is taken over */
+
+	/* outbox: how messages are handed to channels (reload) */
+	int		 outbox_lease;	/* s a message may stay with a channel */
+	int		 outbox_max_attempts;
+	int		 outbox_retry_min; /* s before the first retry */
+	int		 outbox_retry_max; /* s cap on the backoff */
+	int		 outbox_batch;	/* messages taken per round trip */
+	int		 message_max_chars; /* longest message, in characters */
+
 	char		*timezone;	/* (reload) */
 	char		*templates_dir;	/* (reload) */
 	char		*districts_file; /* shipped district table (reload) */

@@ -47,6 +47,7 @@ extern const struct ctl_cmd ctl_optout_cmds[];
 extern const struct ctl_cmd ctl_district_cmds[];
 extern const struct ctl_cmd ctl_audience_cmds[];
 extern const struct ctl_cmd ctl_status_cmds[];
+extern const struct ctl_cmd ctl_event_cmds[];
 
 /* Print "civicast: ..." to stderr. */
 void	 ctl_warnx(const char *, ...) printflike(1, 2);
@@ -72,6 +73,6 @@ void	 ctl_nargs(const struct ctl_cmd *, int argc, int min, int max);
 /* Print a JSON value (a json_t *) to stdout and free it. */
 void	 ctl_json_print(void *json);
 /* Exit with a Redis failure: 3 when the connection is gone, else 1. */
-dead void ctl_redis_fail(struct ctl *, char *cause);
+__dead void ctl_redis_fail(struct ctl *, char *cause);
 
 #endif

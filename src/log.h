@@ -40,9 +40,9 @@ void	 log_info(const char *, ...) printflike(1, 2);
 /* Debug message. */
 void	 log_debug(const char *, ...) printflike(1, 2);
 /* Error with strerror(errno), then exit(1): start-up and broken invariants only. */
-dead void fatal(const char *, ...) printflike(1, 2);
+__dead void fatal(const char *, ...) printflike(1, 2);
 /* Error, then exit(1): start-up and broken invariants only. */
-dead void fatalx(const char *, ...) printflike(1, 2);
+__dead void fatalx(const char *, ...) printflike(1, 2);
 
 /*
  * Mask every Chinese mobile number in s (in place): an 11-digit run that

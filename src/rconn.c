@@ -94,6 +94,16 @@ struct rconn {
 	unsigned int		 inflight;	/* replies awaited (READY) */
 	uint64_t		 rnd;		/* jitter; not for secrets */
 
+	/*
+	 * Pub/Sub: this connection then carries nothing else, and logs its
+	 * ups and downs at debug level only: the main connection already
+	 * says when Redis comes and goes, once.
+	 */
+	int			 quiet;
+	char			*sub_channel;
+	rconn_message_cb	*sub_cb;
+	void			*sub_arg;
+
 	struct rconn_hook	*on_connect;
 	size_t			 non_connect;
 	struct rconn_hook	*on_lost;
@@ -180,13 +190,21 @@ rconn_down(struct rconn *rc, const char *cause)
 	evtimer_del(rc->ev_watchdog);
 
 	if (was_ready) {
-		log_warnx("redis %s: connection lost: %s; reconnecting",
-		    rc->where, cause);
+		if (rc->quiet)
+			log_debug("redis %s: subscriber lost: %s", rc->where,
+			    cause);
+		else
+			log_warnx("redis %s: connection lost: %s; "
+			    "reconnecting", rc->where, cause);
 		rc->down_since = time(NULL);
 		rc->attempt = 0;
 	} else if (!rc->down_logged) {
-		log_warnx("redis %s: cannot connect: %s; will keep trying",
-		    rc->where, cause);
+		if (rc->quiet)
+			log_debug("redis %s: subscriber cannot connect: %s",
+			    rc->where, cause);
+		else
+			log_warnx("redis %s: cannot connect: %s; will keep "
+			    "trying", rc->where, cause);
 		rc->down_since = time(NULL);
 	} else
 		log_debug("redis %s: attempt %u failed: %s", rc->where,
@@ -215,6 +233,54 @@ rconn_fail(struct rconn *rc, const char *cause)
 		redisAsyncFree(ac);
 }
 
+/*
+ * hiredis: a Pub/Sub reply.  The callback stays registered for the life
+ * of the subscription, so its privdata is the rconn itself, not a call to
+ * free.  Why the watchdog ignores it: a subscribed connection waits for
+ * messages that may never come, which is not a hung peer.
+ */
+static void
+rconn_sub_cb(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct rconn	*rc = ac->data;
+	redisReply	*r = reply;
+
+	if (rc == NULL || rc->ac != ac || r == NULL ||
+	    r->type != REDIS_REPLY_ARRAY || r->elements != 3)
+		return;
+	if (r->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(r->element[0]->str, "message") == 0 &&
+	    r->element[2]->type == REDIS_REPLY_STRING && rc->sub_cb != NULL)
+		rc->sub_cb(rc, r->element[2]->str, r->element[2]->len,
+		    rc->sub_arg);
+}
+
+static void
+rconn_resubscribe(struct rconn *rc)
+{
+	if (redisAsyncCommand(rc->ac, rconn_sub_cb, NULL, "SUBSCRIBE %s",
+	    rc->sub_channel) != REDIS_OK)
+		log_warnx("redis %s: cannot subscribe to %s", rc->where,
+		    rc->sub_channel);
+	else
+		log_info("redis %s: subscribed to %s", rc->where,
+		    rc->sub_channel);
+}
+
+/* Subscribe to a channel, now and after every reconnection. */
+void
+rconn_subscribe(struct rconn *rc, const char *channel, rconn_message_cb *cb,
+    void *arg)
+{
+	free(rc->sub_channel);
+	rc->sub_channel = xstrdup(channel);
+	rc->quiet = 1;
+	rc->sub_cb = cb;
+	rc->sub_arg = arg;
+	if (rc->state == RCONN_READY && rc->ac != NULL)
+		rconn_resubscribe(rc);
+}
+
 static void
 rconn_ready(struct rconn *rc)
 {
@@ -225,7 +291,9 @@ rconn_ready(struct rconn *rc)
 	rc->inflight = 0;
 	evtimer_del(rc->ev_connect);
 	evtimer_add(rc->ev_stable, &tv);
-	if (rc->down_logged) {
+	if (rc->quiet)
+		log_debug("redis %s: subscriber connected", rc->where);
+	else if (rc->down_logged) {
 		down = time(NULL) - rc->down_since;
 		log_info("redis %s: connected (was down %lld s)", rc->where,
 		    (long long)down);
@@ -234,6 +302,8 @@ rconn_ready(struct rconn *rc)
 	rc->ever_up = 1;
 	rc->down_logged = 0;
 	rc->attempt = 0;
+	if (rc->sub_channel != NULL)
+		rconn_resubscribe(rc);
 	rconn_run_hooks(rc, rc->on_connect, rc->non_connect);
 }
 
@@ -504,6 +574,7 @@ rconn_free(struct rconn *rc)
 	free(rc->password_file);
 	free(rc->user);
 	free(rc->where);
+	free(rc->sub_channel);
 	free(rc->on_connect);
 	free(rc->on_lost);
 	free(rc);

@@ -40,6 +40,9 @@ typedef void	rconn_reply_cb(struct rconn *rc, redisReply *r, void *arg);
  * may send commands but must not free the rconn.
  */
 typedef void	rconn_state_cb(struct rconn *rc, void *arg);
+/* A Pub/Sub message's payload. */
+typedef void	rconn_message_cb(struct rconn *rc, const char *payload,
+		    size_t len, void *arg);
 
 /*
  * Create the connection for conf's redis.* settings (copied: a reload
@@ -63,6 +66,14 @@ void		 rconn_on_lost(struct rconn *, rconn_state_cb *, void *);
  */
 int		 rconn_command(struct rconn *, rconn_reply_cb *cb, void *arg,
 		    const char *fmt, ...);
+/*
+ * Subscribe to a Pub/Sub channel, now and after every reconnection; the
+ * connection then carries nothing else (Redis refuses other commands on
+ * it).  Replaces an earlier subscription's channel for the next
+ * (re)connection.
+ */
+void		 rconn_subscribe(struct rconn *, const char *channel,
+		    rconn_message_cb *, void *arg);
 /* rconn_command with a va_list. */
 int		 rconn_vcommand(struct rconn *, rconn_reply_cb *cb, void *arg,
 		    const char *fmt, va_list);

@@ -28,9 +28,10 @@ explicit_bzero(void *p, size_t n)
 }
 #endif
 
-/* Read a secret file that only its owner can read. */
+/* Read a secret file that only its owner can read, byte for byte. */
 int
-conf_secret_read(const char *path, char **out, size_t *len, char **cause)
+conf_secret_read_raw(const char *path, char **out, size_t *len,
+    char **cause)
 {
 	struct stat	 sb;
 	char		*buf;
@@ -95,8 +96,6 @@ conf_secret_read(const char *path, char **out, size_t *len, char **cause)
 		return (-1);
 	}
 	close(fd);
-	while (have > 0 && (buf[have - 1] == '\n' || buf[have - 1] == '\r'))
-		have--;
 	buf[have] = '\0';
 	if (have == 0) {
 		xasprintf(cause, "%s: empty", path);
@@ -106,6 +105,24 @@ conf_secret_read(const char *path, char **out, size_t *len, char **cause)
 	}
 	*out = buf;
 	*len = have;
+	return (0);
+}
+
+/* Read a secret file, trailing newlines stripped (passwords, PINs). */
+int
+conf_secret_read(const char *path, char **out, size_t *len, char **cause)
+{
+	if (conf_secret_read_raw(path, out, len, cause) != 0)
+		return (-1);
+	while (*len > 0 && ((*out)[*len - 1] == '\n' ||
+	    (*out)[*len - 1] == '\r'))
+		(*out)[--*len] = '\0';
+	if (*len == 0) {
+		xasprintf(cause, "%s: empty", path);
+		conf_secret_free(*out, 0);
+		*out = NULL;
+		return (-1);
+	}
 	return (0);
 }
 

@@ -14,6 +14,12 @@
  */
 int		 conf_secret_read(const char *path, char **out, size_t *len,
 		    char **cause);
+/*
+ * The same without stripping anything: keys are raw bytes, and a key
+ * may well end in what looks like a newline.
+ */
+int		 conf_secret_read_raw(const char *path, char **out, size_t *len,
+		    char **cause);
 /* explicit_bzero and free a secret. */
 void		 conf_secret_free(char *, size_t);
 

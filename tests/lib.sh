@@ -11,11 +11,6 @@ set -eu
 CIVICAST="$top_builddir/src/civicast"
 CIVICASTD="$top_builddir/src/civicastd"
 
-command -v redis-server >/dev/null 2>&1 || {
-	echo "SKIP: redis-server not installed (apt-get install redis-server)"
-	exit 77
-}
-
 T=$(mktemp -d "${TMPDIR:-/tmp}/civicast-test.XXXXXX")
 REDIS_SOCK="$T/redis.sock"
 CONF="$T/civicast.conf"
@@ -33,8 +28,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Start redis-server on $REDIS_SOCK (no TCP port, no persistence).
+# Start redis-server on $REDIS_SOCK (no TCP port, no persistence); a
+# test that needs it is skipped (77) where it is not installed.
 redis_start() {
+	command -v redis-server >/dev/null 2>&1 || {
+		echo "SKIP: redis-server not installed (apt-get install redis-server)"
+		exit 77
+	}
 	redis-server --port 0 --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
 	    --save '' --appendonly no --daemonize yes \
 	    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" \
@@ -84,6 +84,10 @@ cc() {
 N_OK=0
 fail() {
 	echo "FAIL: $*" >&2
+	if [ -f "$T/daemon.log" ]; then
+		echo "---- last lines of the daemon's log:" >&2
+		tail -n 30 "$T/daemon.log" >&2
+	fi
 	exit 1
 }
 ok() {

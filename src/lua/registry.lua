@@ -790,6 +790,110 @@ local function list()
 	return out
 end
 
+-- save_match KEY QUERY...: the audience of an event, kept in KEY (a
+-- bitmap of matching residents) so that its fan-out can go in chunks and
+-- resume after a crash.  Idempotent: an existing KEY is kept.  Returns
+-- { residents, optedout, phones }.
+local function save_match()
+	local key = ARGV[3]
+	if redis.call('EXISTS', key) == 1 then
+		return { redis.call('BITCOUNT', key), 0, distinct(key) }
+	end
+	local before, dropped = match(4)
+	local phones = distinct(T .. 'm')
+	if redis.call('EXISTS', T .. 'm') == 1 then
+		redis.call('RENAME', T .. 'm', key)
+	end
+	cleanup()
+	return { before, dropped, phones }
+end
+
+-- expand KEY FROM LIMIT: the next residents of an event's audience, from
+-- rid FROM, at most LIMIT of them, one per phone: a resident whose phone
+-- a lower matching rid has too is left to that one, whose groups then
+-- include the others' (for reach by group).  Returns { NEXT, (rid,
+-- phone, name, district, groups)... } where NEXT is where the following
+-- call starts, or -1 at the end.
+local function expand()
+	local key, from, limit = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+	local s = redis.call('GET', key)
+	local out = { -1 }
+	if not s then
+		return out
+	end
+	local shared = redis.call('GET', P .. 'bm:shared') or ''
+	local function isset(str, rid)
+		local b = string.byte(str, floor(rid / 8) + 1)
+		return b and band(b, rshift(128, rid % 8)) ~= 0
+	end
+	local picked, last, also = {}, nil, {}
+	each_bit(s, from, function(rid)
+		if #picked >= limit then
+			last = rid
+			return true
+		end
+		local keep, others = true, {}
+		if isset(shared, rid) then
+			local ph = redis.call('HGET', P .. 'res:sphone', rid)
+			local list = ph and redis.call('HGET', P .. 'res:phones',
+			    ph)
+			for r in string.gmatch(list or '', '%d+') do
+				local n = tonumber(r)
+				if n ~= rid and isset(s, n) then
+					if n < rid then
+						keep = false
+						break
+					end
+					others[#others + 1] = r
+				end
+			end
+		end
+		if keep then
+			picked[#picked + 1] = rid
+			if #others > 0 then
+				also[rid] = others
+			end
+		end
+	end)
+	out[1] = last or -1
+	-- Records, one HMGET per bucket.
+	local byb, order = {}, {}
+	for _, rid in ipairs(picked) do
+		local b = bucket(rid)
+		if not byb[b] then
+			byb[b] = {}
+			order[#order + 1] = b
+		end
+		local t = byb[b]
+		t[#t + 1] = rid
+	end
+	for _, b in ipairs(order) do
+		local got = redis.call('HMGET', b, unpack(byb[b]))
+		for k, rid in ipairs(byb[b]) do
+			local o = unrecord(got[k])
+			if o then
+				local groups = o.groups
+				-- One message serves every matching resident
+				-- of a shared phone: it counts for their
+				-- groups too.
+				for _, r in ipairs(also[rid] or {}) do
+					local m = unrecord(redis.call('HGET',
+					    bucket(r), r))
+					if m and m.groups ~= '' then
+						groups = groups .. ';' .. m.groups
+					end
+				end
+				out[#out + 1] = rid
+				out[#out + 1] = o.phone
+				out[#out + 1] = o.name
+				out[#out + 1] = o.district
+				out[#out + 1] = groups
+			end
+		end
+	end
+	return out
+end
+
 if OP == 'upsert' then
 	return upsert()
 elseif OP == 'remove' then
@@ -800,5 +904,9 @@ elseif OP == 'count' then
 	return count()
 elseif OP == 'list' then
 	return list()
+elseif OP == 'save_match' then
+	return save_match()
+elseif OP == 'expand' then
+	return expand()
 end
 return redis.error_reply('registry.lua: unknown operation ' .. tostring(OP))

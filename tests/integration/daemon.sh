@@ -86,6 +86,11 @@ ok "broken reload: problem logged, heartbeat goes on with the old config"
 sed 's/prefix = "t:"/prefix = "u:"/' "$T/good.conf" > "$CONF"
 kill -HUP "$DPID"
 wait_for grep_log "reload: redis.prefix needs a restart"
+# Reload hooks (templates, districts) run before the closing line.
+reloaded_twice() {
+	[ "$(lines_since 0 "configuration reloaded")" -ge 2 ]
+}
+wait_for reloaded_twice
 n=$(lines_since 0 "configuration reloaded")
 expect_eq "prefix change still reloads the rest" "$n" 2
 cp "$T/good.conf" "$CONF"

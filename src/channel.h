@@ -1,0 +1,75 @@
+/*
+ * channel.h: the interface every delivery channel implements (HTTP
+ * providers now, GSM modems later).
+ *
+ * A channel takes one message at a time through send(); the result comes
+ * back later through the done callback, on the event loop.  Drivers only
+ * report what happened (enum send_result); outbox.c alone decides to
+ * retry, fail or move a message to another channel.
+ */
+#ifndef CIVICAST_CHANNEL_H
+#define CIVICAST_CHANNEL_H
+
+#include <stddef.h>
+
+struct conf_channel;
+struct event_base;
+
+enum send_result {
+	SEND_OK,		/* accepted by the provider or network */
+	SEND_TEMPFAIL,		/* not sent; try again later (maybe elsewhere) */
+	SEND_PERMFAIL,		/* not sent and never will be (bad number...) */
+	SEND_UNKNOWN		/* may or may not have been sent: never resend blindly */
+};
+
+struct channel_msg {
+	const char	*id;		/* outbox message id, also ${ref} */
+	const char	*to;		/* canonical 11-digit number */
+	const char	*text;		/* full text, signature included */
+	const char	*signature;	/* 【...】 alone, for providers that add it */
+};
+
+struct channel_result {
+	enum send_result	 result;
+	const char		*provider_ref;	/* the provider's message id, or NULL */
+	long			 retry_after;	/* ms the provider asked to wait, or -1 */
+	const char		*error;		/* for the log and the outbox, or NULL */
+};
+
+typedef void	channel_done_cb(void *arg, const struct channel_msg *,
+		    const struct channel_result *);
+
+struct channel;
+
+struct channel_ops {
+	const char	*type;		/* "http" */
+	/* Set up on the loop; -1 with cause. */
+	int		(*init)(struct channel *, struct event_base *,
+			    char **cause);
+	/*
+	 * Start sending; the message's strings are copied.  Returns 0, or
+	 * -1 when the channel has no free slot (the caller keeps it).
+	 * done() is always called later, never from within send().
+	 */
+	int		(*send)(struct channel *, const struct channel_msg *,
+			    channel_done_cb *, void *arg);
+	/* How many more messages send() would take now. */
+	size_t		(*capacity)(struct channel *);
+	/* Messages handed over and not done yet. */
+	size_t		(*inflight)(struct channel *);
+	/* Abandon everything in flight (done is not called) and free. */
+	void		(*fini)(struct channel *);
+};
+
+struct channel {
+	const struct conf_channel	*conf;
+	const struct channel_ops	*ops;
+	void				*priv;
+};
+
+/* The ops for a configured channel type, or NULL. */
+const struct channel_ops *channel_ops_find(const char *type);
+/* "ok", "tempfail", "permfail", "unknown". */
+const char	*channel_result_name(enum send_result);
+
+#endif

@@ -1,0 +1,822 @@
+/*
+ * ctl-event.c: civicast publish, civicast event list|status|cancel|watch.
+ */
+#include "compat.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "audience.h"
+#include "audit.h"
+#include "bevent.h"
+#include "buf.h"
+#include "conf.h"
+#include "ctl.h"
+#include "db.h"
+#include "district.h"
+#include "fanout.h"
+#include "intake.h"
+#include "phone.h"
+#include "registry.h"
+#include "sig.h"
+#include "sms.h"
+#include "tmpl.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#include "registry-lua.h"
+
+static int	event_publish(struct ctl *, int, char **);
+static int	event_list(struct ctl *, int, char **);
+static int	event_status(struct ctl *, int, char **);
+static int	event_cancel(struct ctl *, int, char **);
+static int	event_watch(struct ctl *, int, char **);
+
+/* The publish and event command families. */
+const struct ctl_cmd ctl_event_cmds[] = {
+	{ "publish", NULL,
+	  "--department D --template T --districts D1,D2 [--groups G1,G2] "
+	  "[--match any|all] [--exclude-districts D3] [--priority P] "
+	  "[--param NAME=VALUE]... [--id ID] [--category C] "
+	  "[--not-before TIME] [--expires TIME | --ttl HOURS] "
+	  "[--kind update|cancel --references ID] [--dry-run] [--json]",
+	  "build, sign and publish a broadcast event (or show its cost with "
+	  "--dry-run)", event_publish },
+	{ "event", "list", "[--limit N] [--json]",
+	  "list the newest events and their progress", event_list },
+	{ "event", "status", "[--department D] [--json] ID",
+	  "an event's messages by state, and its reach by district and group",
+	  event_status },
+	{ "event", "cancel", "[--department D] ID",
+	  "stop every message of an event not yet handed to a channel",
+	  event_cancel },
+	{ "event", "watch", "[--department D] ID",
+	  "follow an event's progress until it is done", event_watch },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+#define EVENT_TTL_DEFAULT	24	/* hours, when neither expires nor ttl */
+
+static const char *event_states[] = {
+	"queued", "sending", "sent", "delivered", "failed", "expired",
+	"cancelled", "unknown"
+};
+
+struct publish {
+	const char	*department;
+	const char	*template;
+	const char	*groups;
+	const char	*match;
+	const char	*districts;
+	const char	*exclude;
+	const char	*priority;
+	const char	*category;
+	const char	*id;
+	const char	*kind;
+	const char	*references;
+	const char	*not_before;
+	const char	*expires;
+	long		 ttl;		/* hours */
+	json_t		*params;
+	int		 dry;
+};
+
+/* A list "a,b;c" as a JSON array of strings. */
+static json_t *
+event_json_list(const char *list)
+{
+	json_t	*a = json_array();
+	char	**v;
+	size_t	  n, i;
+
+	if (list == NULL || strcmp(list, "*") == 0)
+		return (a);
+	n = util_split(list, ",;| ", &v);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	util_split_free(v, n);
+	return (a);
+}
+
+/* The event JSON for the options given (compact, as published). */
+static char *
+event_build(struct publish *pb)
+{
+	json_t		*o, *aud;
+	char		 when[40], *s;
+	time_t		 now = time(NULL), exp;
+	char		 idbuf[BEVENT_MAX_ID + 1];
+
+	o = json_object();
+	if (pb->id == NULL) {
+		/* department-YYYYmmddHHMMSS-pid: unique enough per publisher. */
+		strftime(when, sizeof when, "%Y%m%d%H%M%S", localtime(&now));
+		snprintf(idbuf, sizeof idbuf, "%s-%s-%ld", pb->department,
+		    when, (long)getpid());
+		pb->id = xstrdup(idbuf);
+	}
+	json_object_set_new(o, "id", json_string(pb->id));
+	json_object_set_new(o, "department", json_string(pb->department));
+	json_object_set_new(o, "sent", json_string(bevent_time_format(now,
+	    when, sizeof when)));
+	json_object_set_new(o, "kind", json_string(pb->kind));
+	if (strcmp(pb->kind, "alert") != 0)
+		json_object_set_new(o, "references",
+		    json_string(pb->references != NULL ? pb->references : ""));
+	if (pb->category != NULL)
+		json_object_set_new(o, "category", json_string(pb->category));
+	json_object_set_new(o, "priority", json_string(pb->priority));
+	if (strcmp(pb->kind, "cancel") != 0) {
+		aud = json_object();
+		json_object_set_new(aud, "groups", event_json_list(pb->groups));
+		json_object_set_new(aud, "match", json_string(pb->match));
+		json_object_set_new(aud, "districts",
+		    event_json_list(pb->districts));
+		json_object_set_new(aud, "exclude_districts",
+		    event_json_list(pb->exclude));
+		json_object_set_new(o, "audience", aud);
+		if (pb->template != NULL)
+			json_object_set_new(o, "template",
+			    json_string(pb->template));
+		json_object_set(o, "params", pb->params);
+		if (pb->not_before != NULL)
+			json_object_set_new(o, "not_before",
+			    json_string(pb->not_before));
+		if (pb->expires != NULL)
+			json_object_set_new(o, "expires",
+			    json_string(pb->expires));
+		else {
+			exp = now + pb->ttl * 3600;
+			json_object_set_new(o, "expires", json_string(
+			    bevent_time_format(exp, when, sizeof when)));
+		}
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return (s);
+}
+
+/* Print what a broadcast would cost, without sending. */
+static int
+event_dry_run(struct ctl *ctl, struct bevent *ev, struct buf *text,
+    int personal)
+{
+	struct registry		*reg = ctl_registry(ctl);
+	struct audience_result	 res;
+	struct audience_query	 q;
+	struct resident		 r;
+	struct sms_len		 sl;
+	const struct tmpl	*t;
+	struct tmpl_set		*tmpls;
+	unsigned long		 rid;
+	const char		*why;
+	char			*cause, masked[PHONE_BUFSIZE];
+	size_t			 n = 0;
+	int			 found = 0;
+
+	/* Group display names become ids here, as the daemon does. */
+	if (audience_query_check(&ev->audience, ctl->conf, ctl->dt,
+	    "audience.", &cause) != 0) {
+		ctl_warnx("%s", cause);
+		free(cause);
+		return (CTL_FAIL);
+	}
+	q = ev->audience;
+	q.ignore_optout = ev->priority == PRIO_EMERGENCY;
+	if (registry_count(reg, &q, &res, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	/* A real recipient for the sample, when the text is personal. */
+	if (personal && registry_match(reg, &q, 0, 1, &rid, &n, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	if (n == 1 && registry_get_rid(reg, rid, &r, &cause) == 1)
+		found = 1;
+	if (found) {
+		if ((tmpls = tmpl_set_load(ctl->conf->templates_dir,
+		    &cause)) == NULL) {
+			ctl_warnx("templates: %s", cause);
+			free(cause);
+			audience_result_free(&res);
+			return (CTL_FAIL);
+		}
+		t = tmpl_find(tmpls, ev->template);
+		buf_reset(text);
+		buf_adds(text, conf_department_find(ctl->conf,
+		    ev->department)->signature);
+		if (fanout_render(t, ev, conf_department_find(ctl->conf,
+		    ev->department), ctl->dt, r.name, r.district, text,
+		    &cause) != 0) {
+			ctl_warnx("%s", cause);
+			free(cause);
+		}
+		tmpl_set_free(tmpls);
+	}
+	if (sms_measure(text->data, text->len, &sl, &why) != 0) {
+		ctl_warnx("text: %s", why);
+		audience_result_free(&res);
+		return (CTL_FAIL);
+	}
+	if (ctl->json) {
+		ctl_json_print(json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:I, "
+		    "s:I, s:I}", "id", ev->id, "phones", (json_int_t)res.phones,
+		    "residents", (json_int_t)res.residents,
+		    "opted_out", (json_int_t)res.optedout, "sample", text->data,
+		    "coding", sms_coding_name(sl.coding),
+		    "characters", (json_int_t)sl.chars,
+		    "segments_per_message", (json_int_t)sl.segments,
+		    "segments_total", (json_int_t)(sl.segments * res.phones)));
+	} else {
+		printf("event %s/%s (dry run: nothing published)\n",
+		    ev->department, ev->id);
+		printf("audience:  %lld phones (%lld residents matched, %lld "
+		    "dropped by opt-outs%s)\n", res.phones, res.residents,
+		    res.optedout, ev->priority == PRIO_EMERGENCY ?
+		    "; emergency: opt-outs ignored" : "");
+		if (found) {
+			phone_mask(r.phone, masked);
+			printf("sample to %s:\n", masked);
+		} else
+			printf("sample%s:\n", personal ?
+			    " (no recipient: names left empty)" : "");
+		printf("  %s\n", text->data);
+		printf("length:    %zu characters, %s, %zu segment%s per "
+		    "message%s\n", sl.chars, sms_coding_name(sl.coding),
+		    sl.segments, sl.segments == 1 ? "" : "s",
+		    personal ? " (names vary)" : "");
+		printf("cost:      %lld segments in all\n",
+		    (long long)sl.segments * res.phones);
+	}
+	audience_result_free(&res);
+	return (CTL_OK);
+}
+
+static int
+event_publish(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "department", required_argument, NULL, 'D' },
+		{ "template", required_argument, NULL, 't' },
+		{ "groups", required_argument, NULL, 'g' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "districts", required_argument, NULL, 'd' },
+		{ "exclude-districts", required_argument, NULL, 'x' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "category", required_argument, NULL, 'C' },
+		{ "param", required_argument, NULL, 'P' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "references", required_argument, NULL, 'r' },
+		{ "not-before", required_argument, NULL, 'n' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "ttl", required_argument, NULL, 'T' },
+		{ "dry-run", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct ctl_cmd		*cmd = &ctl_event_cmds[0];
+	const struct conf_department	*dept;
+	struct publish			 pb;
+	struct bevent			 ev;
+	struct tmpl_set			*tmpls;
+	struct registry			*reg;
+	struct buf			 text;
+	redisReply			*r;
+	const char			*errstr, *eq;
+	char				*json, *cause, *name, hex[SIG_HEXLEN + 1];
+	int				 ch, personal, rc;
+
+	memset(&pb, 0, sizeof pb);
+	pb.priority = "routine";
+	pb.match = "any";
+	pb.kind = "alert";
+	pb.ttl = EVENT_TTL_DEFAULT;
+	pb.params = json_object();
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
+		switch (ch) {
+		case 'D': pb.department = optarg; break;
+		case 't': pb.template = optarg; break;
+		case 'g': pb.groups = optarg; break;
+		case 'm': pb.match = optarg; break;
+		case 'd': pb.districts = optarg; break;
+		case 'x': pb.exclude = optarg; break;
+		case 'p': pb.priority = optarg; break;
+		case 'C': pb.category = optarg; break;
+		case 'i': pb.id = optarg; break;
+		case 'k': pb.kind = optarg; break;
+		case 'r': pb.references = optarg; break;
+		case 'n': pb.not_before = optarg; break;
+		case 'e': pb.expires = optarg; break;
+		case 'y': pb.dry = 1; break;
+		case 'T':
+			pb.ttl = (long)strtonum(optarg, 1, 31 * 24, &errstr);
+			if (errstr != NULL) {
+				ctl_warnx("--ttl: %s (hours, 1-744)", errstr);
+				return (CTL_USAGE);
+			}
+			break;
+		case 'P':
+			if ((eq = strchr(optarg, '=')) == NULL ||
+			    eq == optarg) {
+				ctl_warnx("--param: NAME=VALUE, not '%.40s'",
+				    optarg);
+				return (CTL_USAGE);
+			}
+			name = xstrndup(optarg, (size_t)(eq - optarg));
+			json_object_set_new(pb.params, name,
+			    json_string(eq + 1));
+			free(name);
+			break;
+		}
+	}
+	ctl_nargs(cmd, argc - optind, 0, 0);
+	if (pb.department == NULL) {
+		ctl_warnx("publish: --department is required");
+		return (CTL_USAGE);
+	}
+	if ((dept = conf_department_find(ctl_conf(ctl), pb.department)) ==
+	    NULL) {
+		ctl_warnx("department %s is not configured", pb.department);
+		return (CTL_FAIL);
+	}
+	json = event_build(&pb);
+	json_decref(pb.params);
+
+	/* The daemon's own checks, before anything leaves this machine. */
+	if ((tmpls = tmpl_set_load(ctl->conf->templates_dir, &cause)) ==
+	    NULL) {
+		ctl_warnx("templates: %s", cause);
+		free(cause);
+		free(json);
+		return (CTL_FAIL);
+	}
+	buf_init(&text, 16384);
+	if (intake_check(json, strlen(json), ctl->conf, ctl_districts(ctl),
+	    tmpls, time(NULL), &ev, &text, &personal, &cause) != 0) {
+		ctl_warnx("event refused: %s", cause);
+		free(cause);
+		tmpl_set_free(tmpls);
+		buf_free(&text);
+		free(json);
+		return (CTL_FAIL);
+	}
+	tmpl_set_free(tmpls);
+	if (pb.dry) {
+		rc = event_dry_run(ctl, &ev, &text, personal);
+		bevent_free(&ev);
+		buf_free(&text);
+		free(json);
+		return (rc);
+	}
+	bevent_free(&ev);
+	buf_free(&text);
+
+	reg = ctl_registry(ctl);
+	if (dept->key_file != NULL) {
+		if (sig_sign_file(dept->key_file, json, strlen(json), hex,
+		    &cause) != 0) {
+			ctl_warnx("signing: %s", cause);
+			free(cause);
+			free(json);
+			return (CTL_FAIL);
+		}
+		r = redisCommand(reg->c, "XADD %sevents * event %s sig %s",
+		    reg->prefix, json, hex);
+	} else
+		r = redisCommand(reg->c, "XADD %sevents * event %s",
+		    reg->prefix, json);
+	if (db_check(reg->c, r, &cause) != 0) {
+		free(json);
+		ctl_redis_fail(ctl, cause);
+	}
+	if (ctl->json)
+		ctl_json_print(json_pack("{s:s, s:s, s:s, s:b}", "department",
+		    pb.department, "id", pb.id, "stream_id", r->str,
+		    "signed", dept->key_file != NULL));
+	else
+		printf("published %s/%s as %s%s\n", pb.department, pb.id,
+		    r->str, dept->key_file != NULL ? " (signed)" : "");
+	freeReplyObject(r);
+	free(json);
+	return (CTL_OK);
+}
+
+/* The event number of ID ("dept/id", or id with --department); 0: none. */
+static long long
+event_find(struct ctl *ctl, const char *dept, const char *id)
+{
+	struct registry	*reg = ctl_registry(ctl);
+	redisReply	*r;
+	char		*cause, *key = NULL, cursor[32] = "0";
+	long long	 e = 0;
+	size_t		 i, found = 0;
+
+	if (dept != NULL)
+		xasprintf(&key, "%s/%s", dept, id);
+	else if (strchr(id, '/') != NULL)
+		key = xstrdup(id);
+	if (key != NULL) {
+		r = redisCommand(reg->c, "HGET %sev:ids %s", reg->prefix, key);
+		free(key);
+		if (db_check(reg->c, r, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		if (r->type == REDIS_REPLY_STRING)
+			e = strtoll(r->str, NULL, 10);
+		freeReplyObject(r);
+		return (e);
+	}
+	/* An id alone: look through every department's. */
+	do {
+		r = redisCommand(reg->c, "HSCAN %sev:ids %s MATCH */%s "
+		    "COUNT 1000", reg->prefix, cursor, id);
+		if (db_check(reg->c, r, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		strlcpy(cursor, r->element[0]->str, sizeof cursor);
+		for (i = 0; i + 1 < r->element[1]->elements; i += 2) {
+			e = strtoll(r->element[1]->element[i + 1]->str, NULL,
+			    10);
+			found++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	if (found > 1) {
+		ctl_warnx("event %s: several departments use this id; give "
+		    "--department or DEPT/ID", id);
+		exit(CTL_USAGE);
+	}
+	return (e);
+}
+
+/* An event's hash as a JSON object (counters as integers). */
+static json_t *
+event_load(struct ctl *ctl, long long e)
+{
+	struct registry	*reg = ctl_registry(ctl);
+	redisReply	*r;
+	json_t		*o;
+	char		*cause;
+	const char	*k, *v;
+	size_t		 i;
+
+	r = redisCommand(reg->c, "HGETALL %sev:%lld", reg->prefix, e);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	if (r->elements == 0) {
+		freeReplyObject(r);
+		return (NULL);
+	}
+	o = json_object();
+	json_object_set_new(o, "event", json_integer(e));
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		k = r->element[i]->str;
+		v = r->element[i + 1]->str;
+		if (strcmp(k, "json") == 0 || strcmp(k, "sig") == 0 ||
+		    strcmp(k, "text") == 0 || strcmp(k, "active") == 0 ||
+		    strcmp(k, "cursor") == 0)
+			continue;
+		if (strncmp(k, "n:", 2) == 0 || strcmp(k, "targeted") == 0 ||
+		    strcmp(k, "messages") == 0 || strcmp(k, "residents") == 0 ||
+		    strcmp(k, "optedout") == 0 ||
+		    strcmp(k, "duplicates") == 0 ||
+		    strcmp(k, "accepted") == 0 || strcmp(k, "expires") == 0 ||
+		    strcmp(k, "not_before") == 0 || strcmp(k, "stopped") == 0)
+			json_object_set_new(o, k, json_integer(strtoll(v, NULL,
+			    10)));
+		else
+			json_object_set_new(o, k, json_string(v));
+	}
+	freeReplyObject(r);
+	return (o);
+}
+
+static long long
+event_n(json_t *o, const char *state)
+{
+	char	key[32];
+
+	snprintf(key, sizeof key, "n:%s", state);
+	return (json_integer_value(json_object_get(o, key)));
+}
+
+/* Messages in a final state. */
+static long long
+event_finished(json_t *o)
+{
+	return (event_n(o, "sent") + event_n(o, "delivered") +
+	    event_n(o, "failed") + event_n(o, "expired") +
+	    event_n(o, "cancelled") + event_n(o, "unknown"));
+}
+
+static const struct option event_opts[] = {
+	{ "department", required_argument, NULL, 'D' },
+	{ "limit", required_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+event_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct registry	*reg;
+	redisReply	*r;
+	json_t		*arr, *o;
+	const char	*errstr;
+	char		*cause, when[40];
+	long long	 limit = 20;
+	size_t		 i;
+	int		 ch;
+
+	while ((ch = ctl_getopt(&ctl_event_cmds[1], argc, argv, "h",
+	    event_opts)) != -1) {
+		if (ch == 'l') {
+			limit = strtonum(optarg, 1, 10000, &errstr);
+			if (errstr != NULL) {
+				ctl_warnx("--limit: %s (1-10000)", errstr);
+				return (CTL_USAGE);
+			}
+		}
+	}
+	ctl_nargs(&ctl_event_cmds[1], argc - optind, 0, 0);
+	reg = ctl_registry(ctl);
+	r = redisCommand(reg->c, "ZREVRANGE %sevents:list 0 %lld",
+	    reg->prefix, limit - 1);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	arr = json_array();
+	for (i = 0; i < r->elements; i++) {
+		o = event_load(ctl, strtoll(r->element[i]->str, NULL, 10));
+		if (o != NULL)
+			json_array_append_new(arr, o);
+	}
+	freeReplyObject(r);
+	if (ctl->json) {
+		ctl_json_print(arr);
+		return (CTL_OK);
+	}
+	if (json_array_size(arr) == 0)
+		printf("no events\n");
+	for (i = 0; i < json_array_size(arr); i++) {
+		o = json_array_get(arr, i);
+		util_time_iso((time_t)(json_integer_value(json_object_get(o,
+		    "accepted")) / 1000), when, sizeof when);
+		printf("%-5lld %s %-8s %-6s %-9s %-10s %lld/%lld sent, %lld "
+		    "failed  %s/%s\n",
+		    (long long)json_integer_value(json_object_get(o, "event")),
+		    when, json_string_value(json_object_get(o, "kind")),
+		    json_string_value(json_object_get(o, "priority")),
+		    json_string_value(json_object_get(o, "state")),
+		    json_string_value(json_object_get(o, "template")) != NULL ?
+		    json_string_value(json_object_get(o, "template")) : "-",
+		    event_n(o, "sent") + event_n(o, "delivered"),
+		    (long long)json_integer_value(json_object_get(o,
+		    "messages")), event_n(o, "failed"),
+		    json_string_value(json_object_get(o, "dept")),
+		    json_string_value(json_object_get(o, "id")));
+	}
+	json_decref(arr);
+	return (CTL_OK);
+}
+
+/* Parse the common [--department D] ID; exits on usage errors. */
+static long long
+event_arg(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv)
+{
+	const char	*dept = NULL;
+	long long	 e;
+	int		 ch;
+
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", event_opts)) != -1) {
+		if (ch == 'D')
+			dept = optarg;
+		else if (ch == 'l') {
+			ctl_usage(stderr, cmd);
+			exit(CTL_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	if ((e = event_find(ctl, dept, argv[0])) == 0) {
+		ctl_warnx("event %s: no such event", argv[0]);
+		exit(CTL_FAIL);
+	}
+	return (e);
+}
+
+/* The reach hash as {district: {t,s,d}, ...} and {group: ...}. */
+static void
+event_reach(struct ctl *ctl, long long e, json_t *districts, json_t *groups)
+{
+	struct registry	*reg = ctl_registry(ctl);
+	redisReply	*r;
+	json_t		*into, *entry;
+	const char	*k, *what;
+	char		*cause, kind[16];
+	size_t		 i;
+
+	r = redisCommand(reg->c, "HGETALL %sev:%lld:reach", reg->prefix, e);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		/* "t:d:330683102": targeted, by district. */
+		k = r->element[i]->str;
+		if (strlen(k) < 5 || k[1] != ':' || k[3] != ':')
+			continue;
+		into = k[2] == 'd' ? districts : groups;
+		what = k[0] == 't' ? "targeted" : k[0] == 's' ? "sent" :
+		    "delivered";
+		strlcpy(kind, what, sizeof kind);
+		if ((entry = json_object_get(into, k + 4)) == NULL) {
+			entry = json_pack("{s:i, s:i, s:i}", "targeted", 0,
+			    "sent", 0, "delivered", 0);
+			json_object_set_new(into, k + 4, entry);
+		}
+		json_object_set_new(entry, kind, json_integer(
+		    strtoll(r->element[i + 1]->str, NULL, 10)));
+	}
+	freeReplyObject(r);
+}
+
+static void
+event_reach_print(const char *title, json_t *t, struct ctl *ctl, int dist)
+{
+	const struct district	*d;
+	const struct conf_group	*g;
+	const char		*key, *name;
+	json_t			*v;
+
+	if (json_object_size(t) == 0)
+		return;
+	printf("%-28s %9s %9s %9s\n", title, "targeted", "sent", "delivered");
+	json_object_foreach(t, key, v) {
+		name = "";
+		if (dist && (d = district_find(ctl_districts(ctl), key)) !=
+		    NULL)
+			name = d->name;
+		if (!dist && (g = conf_group_find(ctl->conf, key)) != NULL)
+			name = g->name;
+		printf("  %-12s %-13s %9lld %9lld %9lld\n", key, name,
+		    (long long)json_integer_value(json_object_get(v,
+		    "targeted")),
+		    (long long)json_integer_value(json_object_get(v, "sent")),
+		    (long long)json_integer_value(json_object_get(v,
+		    "delivered")));
+	}
+}
+
+static int
+event_status(struct ctl *ctl, int argc, char **argv)
+{
+	json_t		*o, *districts, *groups, *counts;
+	long long	 e;
+	size_t		 i;
+
+	e = event_arg(ctl, &ctl_event_cmds[2], argc, argv);
+	if ((o = event_load(ctl, e)) == NULL) {
+		ctl_warnx("event %lld: gone", e);
+		return (CTL_FAIL);
+	}
+	districts = json_object();
+	groups = json_object();
+	event_reach(ctl, e, districts, groups);
+	if (ctl->json) {
+		counts = json_object();
+		for (i = 0; i < nitems(event_states); i++)
+			json_object_set_new(counts, event_states[i],
+			    json_integer(event_n(o, event_states[i])));
+		json_object_set_new(o, "messages_by_state", counts);
+		json_object_set_new(o, "reach_by_district", districts);
+		json_object_set_new(o, "reach_by_group", groups);
+		ctl_json_print(o);
+		return (CTL_OK);
+	}
+	printf("event %lld: %s/%s, %s %s, %s\n", e,
+	    json_string_value(json_object_get(o, "dept")),
+	    json_string_value(json_object_get(o, "id")),
+	    json_string_value(json_object_get(o, "priority")),
+	    json_string_value(json_object_get(o, "kind")),
+	    json_string_value(json_object_get(o, "state")));
+	printf("targeted %lld phones, %lld messages:",
+	    (long long)json_integer_value(json_object_get(o, "targeted")),
+	    (long long)json_integer_value(json_object_get(o, "messages")));
+	for (i = 0; i < nitems(event_states); i++) {
+		if (event_n(o, event_states[i]) != 0)
+			printf(" %s %lld", event_states[i],
+			    event_n(o, event_states[i]));
+	}
+	printf("\n");
+	if (json_object_get(o, "duplicates") != NULL)
+		printf("duplicates received: %lld\n",
+		    (long long)json_integer_value(json_object_get(o,
+		    "duplicates")));
+	event_reach_print("by district", districts, ctl, 1);
+	event_reach_print("by group", groups, ctl, 0);
+	json_decref(districts);
+	json_decref(groups);
+	json_decref(o);
+	return (CTL_OK);
+}
+
+static int
+event_cancel(struct ctl *ctl, int argc, char **argv)
+{
+	struct registry	*reg;
+	redisReply	*r;
+	json_t		*o;
+	char		*cause, now[24], *sha;
+	long long	 e;
+
+	e = event_arg(ctl, &ctl_event_cmds[3], argc, argv);
+	reg = ctl_registry(ctl);
+	if ((o = event_load(ctl, e)) == NULL) {
+		ctl_warnx("event %lld: gone", e);
+		return (CTL_FAIL);
+	}
+	r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	sha = xstrdup(r->str);
+	freeReplyObject(r);
+	snprintf(now, sizeof now, "%lld", util_now_ms());
+	r = redisCommand(reg->c, "EVALSHA %s 0 %s cancel %s %s %s", sha,
+	    reg->prefix, json_string_value(json_object_get(o, "dept")),
+	    json_string_value(json_object_get(o, "id")), now);
+	free(sha);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	if (audit_append(reg->c, reg->prefix, reg->user, "event-cancel",
+	    &cause, "event", json_string_value(json_object_get(o, "id")),
+	    "department", json_string_value(json_object_get(o, "dept")),
+	    NULL) != 0)
+		ctl_redis_fail(ctl, cause);
+	if (strcmp(r->str, "cancelled") == 0)
+		printf("event %s/%s cancelled: no message not yet handed to a "
+		    "channel will be sent\n",
+		    json_string_value(json_object_get(o, "dept")),
+		    json_string_value(json_object_get(o, "id")));
+	else
+		printf("event %s/%s is already %s\n",
+		    json_string_value(json_object_get(o, "dept")),
+		    json_string_value(json_object_get(o, "id")), r->str);
+	freeReplyObject(r);
+	json_decref(o);
+	return (CTL_OK);
+}
+
+static int
+event_watch(struct ctl *ctl, int argc, char **argv)
+{
+	json_t		*o;
+	const char	*state;
+	long long	 e, total, fin;
+	int		 tty = isatty(STDOUT_FILENO), pct, i, last = -1;
+
+	e = event_arg(ctl, &ctl_event_cmds[4], argc, argv);
+	for (;;) {
+		if ((o = event_load(ctl, e)) == NULL) {
+			ctl_warnx("event %lld: gone", e);
+			return (CTL_FAIL);
+		}
+		state = json_string_value(json_object_get(o, "state"));
+		total = json_integer_value(json_object_get(o, "messages"));
+		fin = event_finished(o);
+		pct = total > 0 ? (int)(fin * 100 / total) : 0;
+		if (tty) {
+			printf("\r[");
+			for (i = 0; i < 30; i++)
+				putchar(i < pct * 30 / 100 ? '#' : ' ');
+			printf("] %3d%% %lld/%lld sent %lld failed %lld "
+			    "%-10s", pct, fin, total, event_n(o, "sent") +
+			    event_n(o, "delivered"), event_n(o, "failed"),
+			    state);
+			fflush(stdout);
+		} else if (pct / 10 != last) {
+			last = pct / 10;
+			printf("%3d%% %lld/%lld %s\n", pct, fin, total, state);
+			fflush(stdout);
+		}
+		if ((strcmp(state, "done") == 0 ||
+		    strcmp(state, "cancelled") == 0 ||
+		    strcmp(state, "expired") == 0) &&
+		    event_n(o, "queued") == 0 && event_n(o, "sending") == 0)
+			break;
+		json_decref(o);
+		usleep(500000);
+	}
+	if (tty)
+		printf("\n");
+	printf("event %lld %s: %lld sent, %lld failed, %lld expired, %lld "
+	    "cancelled, %lld unknown\n", e, state, event_n(o, "sent") +
+	    event_n(o, "delivered"), event_n(o, "failed"),
+	    event_n(o, "expired"), event_n(o, "cancelled"),
+	    event_n(o, "unknown"));
+	json_decref(o);
+	return (CTL_OK);
+}

@@ -1,0 +1,535 @@
+-- outbox.lua: events and messages, from acceptance to a final state, run
+-- inside Redis so that every transition is atomic and every civicastd
+-- sharing the Redis sees the same outbox.
+--
+-- ARGV[1] is the key prefix, ARGV[2] the operation.
+--
+-- Layout (P = prefix; E = event number, a dense integer; R = resident id):
+--   P ev:seq             counter of event numbers
+--   P ev:ids             hash  "department/id" -> E
+--   P ev:E               hash  the event: dept id kind priority json sig
+--                        stream_id state text accepted not_before expires
+--                        cursor targeted messages, and n:<state> counters
+--   P ev:E:m             bitmap of matching residents while fanning out
+--   P ev:E:reach         hash  "<t|s|d>:<d|g>:<district or group>" ->
+--                        targeted / sent / delivered counts
+--   P evq:E              list of R waiting to be sent (the event's queue)
+--   P msg:E:R            hash  the message: phone text d g state attempts
+--                        channel ref error created updated
+--   P events:list        zset  E by acceptance time (ms)
+--   P events:resolving   set   E being fanned out
+--   P events:scheduled   zset  E by not_before (ms), not yet sending
+--   P active:<prio>      list  E with queued messages, served round-robin
+--   P retry              zset  "E:R" by the time to try again (ms)
+--   P inflight:<inst>    zset  "E:R" handed to a channel by instance
+--                        <inst>, by lease deadline (ms)
+--   P inflight:owners    set   instances that may hold leases
+--   P events:draining    set   E stopped (cancelled, expired) whose queue
+--                        still holds messages to close
+--
+-- Message states: queued -> sending -> sent -> delivered | failed |
+-- expired | cancelled, and unknown (the channel cannot tell whether it
+-- went out: never resent blindly).  Event states: resolving, scheduled,
+-- active, done, cancelled, expired.
+
+local P = ARGV[1]
+local OP = ARGV[2]
+local PRIOS = { 'emergency', 'urgent', 'routine' }
+local FINAL = { sent = true, delivered = true, failed = true,
+    expired = true, cancelled = true, unknown = true }
+
+local function evkey(e)
+	return P .. 'ev:' .. e
+end
+
+-- Counter changes are summed per key and field and written once at the
+-- end of an operation (or before a counter is read): a redis.call costs
+-- more than the HINCRBY it runs.
+local deltas = {}
+
+local function bump(key, field, n)
+	local t = deltas[key]
+	if not t then
+		t = {}
+		deltas[key] = t
+	end
+	t[field] = (t[field] or 0) + n
+end
+
+local function flush_counts()
+	for key, t in pairs(deltas) do
+		for field, n in pairs(t) do
+			if n ~= 0 then
+				redis.call('HINCRBY', key, field, n)
+			end
+		end
+	end
+	deltas = {}
+end
+
+local function count(e, state, n)
+	bump(evkey(e), 'n:' .. state, n)
+end
+
+local function reach(e, kind, d, g, n)
+	local key = evkey(e) .. ':reach'
+	if d and d ~= '' then
+		bump(key, kind .. ':d:' .. d, n)
+	end
+	for grp in string.gmatch(g or '', '[^;]+') do
+		bump(key, kind .. ':g:' .. grp, n)
+	end
+end
+
+-- Put an event in its priority's rotation once.
+local function activate(e)
+	local k = evkey(e)
+	if redis.call('HGET', k, 'active') == '1' then
+		return
+	end
+	local prio = redis.call('HGET', k, 'priority')
+	redis.call('HSET', k, 'active', '1')
+	redis.call('RPUSH', P .. 'active:' .. prio, e)
+end
+
+-- A message leaves the queue for a final state without being sent.
+local function finish_unsent(e, r, state, now)
+	local mk = P .. 'msg:' .. e .. ':' .. r
+	local old = redis.call('HGET', mk, 'state')
+	if not old or FINAL[old] then
+		return 0
+	end
+	redis.call('HSET', mk, 'state', state, 'updated', now)
+	count(e, old, -1)
+	count(e, state, 1)
+	return 1
+end
+
+-- Close an event whose messages are all final.
+local function maybe_done(e)
+	local k = evkey(e)
+	flush_counts()
+	local st = redis.call('HMGET', k, 'state', 'n:queued', 'n:sending')
+	if st[1] == 'active' and tonumber(st[2] or '0') == 0 and
+	    tonumber(st[3] or '0') == 0 then
+		redis.call('HSET', k, 'state', 'done')
+	end
+end
+
+-- Stop an event's unsent messages: the queue is drained by tick().
+local function stop_event(e, state, now)
+	local k = evkey(e)
+	local cur = redis.call('HGET', k, 'state')
+	if cur == 'cancelled' or cur == 'expired' or cur == 'done' then
+		return cur
+	end
+	redis.call('HSET', k, 'state', state, 'stopped', now)
+	redis.call('SADD', P .. 'events:draining', e)
+	redis.call('SREM', P .. 'events:resolving', e)
+	redis.call('ZREM', P .. 'events:scheduled', e)
+	redis.call('DEL', k .. ':m')
+	return state
+end
+
+-- accept DEPT ID STREAM_ID KIND PRIORITY REF JSON SIG NOW NOT_BEFORE EXPIRES
+--   TEXT SIGNATURE TEMPLATE
+-- Records an event, atomically with its duplicate check and the
+-- cancellation an update or cancel brings.  Returns { status, E } where
+-- status is "new", "redelivered" (the same stream entry again: ack it),
+-- "duplicate" (same department and id, another entry) or "noref" (an
+-- update or cancel naming no known event of the department).
+local function accept()
+	local dept, id, sid, kind, prio, ref, json, sig, now, nb, exp, text,
+	    signature, template = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7],
+	    ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13],
+	    ARGV[14], ARGV[15], ARGV[16]
+	local e = redis.call('HGET', P .. 'ev:ids', dept .. '/' .. id)
+	if e then
+		if redis.call('HGET', evkey(e), 'stream_id') == sid then
+			return { 'redelivered', e }
+		end
+		redis.call('HINCRBY', evkey(e), 'duplicates', 1)
+		return { 'duplicate', e }
+	end
+	local refe
+	if kind ~= 'alert' then
+		refe = redis.call('HGET', P .. 'ev:ids', dept .. '/' .. ref)
+		if not refe then
+			return { 'noref', '' }
+		end
+	end
+	e = redis.call('INCR', P .. 'ev:seq')
+	redis.call('HSET', P .. 'ev:ids', dept .. '/' .. id, e)
+	local state = kind == 'cancel' and 'done' or 'resolving'
+	redis.call('HSET', evkey(e), 'dept', dept, 'id', id, 'kind', kind,
+	    'priority', prio, 'json', json, 'sig', sig, 'stream_id', sid,
+	    'state', state, 'text', text, 'signature', signature,
+	    'template', template, 'accepted', now, 'not_before', nb,
+	    'expires', exp, 'cursor', 0, 'targeted', 0, 'messages', 0,
+	    'references', refe or '')
+	redis.call('ZADD', P .. 'events:list', now, e)
+	if refe then
+		stop_event(refe, 'cancelled', now)
+		redis.call('HSET', evkey(refe), 'cancelled_by', e)
+	end
+	if state == 'resolving' then
+		redis.call('SADD', P .. 'events:resolving', e)
+	end
+	return { 'new', tostring(e) }
+end
+
+-- enqueue E FROM NEXT LAST NOW (R PHONE TEXT DISTRICT GROUPS)*
+-- Adds one chunk of a fan-out: the messages of residents FROM..NEXT-1.
+-- A chunk whose FROM is not the event's cursor was applied already (a
+-- retry after a crash) and is ignored.  LAST=1 ends the fan-out.
+-- Returns the number of messages added, or -1 for a stale chunk.
+local function enqueue()
+	local e, from, nxt, last, now = ARGV[3], ARGV[4], ARGV[5],
+	    ARGV[6] == '1', ARGV[7]
+	local k = evkey(e)
+	local ev = redis.call('HMGET', k, 'cursor', 'state', 'priority',
+	    'not_before')
+	if ev[1] ~= from then
+		return -1
+	end
+	if ev[2] ~= 'resolving' then
+		-- Cancelled (or replaced) while fanning out: no more messages.
+		return -2
+	end
+	local live, state = true, 'queued'
+	local rids, n = {}, 0
+	for i = 8, #ARGV, 5 do
+		local r, phone, text, d, g = ARGV[i], ARGV[i + 1], ARGV[i + 2],
+		    ARGV[i + 3], ARGV[i + 4]
+		local mk = P .. 'msg:' .. e .. ':' .. r
+		if text ~= '' then
+			redis.call('HSET', mk, 'phone', phone, 'text', text,
+			    'd', d, 'g', g, 'state', state, 'attempts', 0,
+			    'created', now, 'updated', now)
+		else
+			redis.call('HSET', mk, 'phone', phone, 'd', d, 'g', g,
+			    'state', state, 'attempts', 0, 'created', now,
+			    'updated', now)
+		end
+		reach(e, 't', d, g, 1)
+		rids[#rids + 1] = r
+		n = n + 1
+	end
+	if n > 0 then
+		if live then
+			for i = 1, #rids, 1000 do
+				redis.call('RPUSH', P .. 'evq:' .. e,
+				    unpack(rids, i, math.min(i + 999, #rids)))
+			end
+		end
+		count(e, state, n)
+		redis.call('HINCRBY', k, 'messages', n)
+	end
+	redis.call('HSET', k, 'cursor', nxt)
+	flush_counts()
+	if last then
+		redis.call('SREM', P .. 'events:resolving', e)
+		redis.call('DEL', k .. ':m')
+		if live then
+			local nb = tonumber(ev[4] or '0')
+			if nb > tonumber(now) then
+				redis.call('HSET', k, 'state', 'scheduled')
+				redis.call('ZADD', P .. 'events:scheduled', nb, e)
+			else
+				redis.call('HSET', k, 'state', 'active')
+				activate(e)
+				maybe_done(e)
+			end
+		end
+	end
+	return n
+end
+
+-- take INSTANCE NOW LEASE MAX: hand up to MAX due messages to this
+-- instance, emergency first, events of one priority in turn (so a big
+-- routine broadcast does not starve a small one published after it).
+-- Returns a flat list of { "E:R", phone, text, attempts, priority }.
+local function take()
+	local inst, now, lease, max = ARGV[3], tonumber(ARGV[4]),
+	    tonumber(ARGV[5]), tonumber(ARGV[6])
+	local out, got = {}, 0
+	local infl = P .. 'inflight:' .. inst
+	for _, prio in ipairs(PRIOS) do
+		local act = P .. 'active:' .. prio
+		local tries = redis.call('LLEN', act)
+		while got < max and tries > 0 do
+			tries = tries - 1
+			local e = redis.call('LINDEX', act, 0)
+			local k = evkey(e)
+			local ev = redis.call('HMGET', k, 'state', 'expires',
+			    'text', 'signature')
+			local q = P .. 'evq:' .. e
+			if ev[1] ~= 'active' then
+				-- Cancelled, expired: tick() drains the queue.
+				redis.call('LPOP', act)
+				redis.call('HSET', k, 'active', '0')
+			else
+				local want = math.min(max - got, 32)
+				local rids = redis.call('LPOP', q, want)
+				if not rids then
+					rids = {}
+				end
+				local exp = tonumber(ev[2] or '0')
+				for _, r in ipairs(rids) do
+					local id = e .. ':' .. r
+					local mk = P .. 'msg:' .. id
+					if exp > 0 and now >= exp then
+						finish_unsent(e, r, 'expired', now)
+					else
+						local m = redis.call('HMGET', mk,
+						    'phone', 'text', 'attempts',
+						    'state')
+						if m[4] == 'queued' then
+							local a = tonumber(m[3]) + 1
+							redis.call('HSET', mk, 'state',
+							    'sending', 'attempts', a,
+							    'updated', now)
+							count(e, 'queued', -1)
+							count(e, 'sending', 1)
+							redis.call('ZADD', infl,
+							    now + lease, id)
+							out[#out + 1] = id
+							out[#out + 1] = m[1]
+							out[#out + 1] = m[2] or
+							    (ev[4] .. ev[3])
+							out[#out + 1] = a
+							out[#out + 1] = prio
+							got = got + 1
+						end
+					end
+				end
+				if redis.call('LLEN', q) == 0 then
+					redis.call('LPOP', act)
+					redis.call('HSET', k, 'active', '0')
+					maybe_done(e)
+				else
+					redis.call('LMOVE', act, act, 'LEFT',
+					    'RIGHT')
+				end
+			end
+		end
+	end
+	if got > 0 then
+		redis.call('SADD', P .. 'inflight:owners', inst)
+	end
+	flush_counts()
+	return out
+end
+
+-- done INSTANCE NOW (ID RESULT CHANNEL REF ERROR RETRY_AT)*
+-- Records what channels said.  RESULT is ok, tempfail, permfail or
+-- unknown; RETRY_AT (ms) is when a tempfail may be tried again, 0 when
+-- it must not (out of attempts or time): then it fails or expires.
+local function done()
+	local inst, now = ARGV[3], tonumber(ARGV[4])
+	local infl = P .. 'inflight:' .. inst
+	local n = 0
+	for i = 5, #ARGV, 6 do
+		local id, res, chan, ref, err, at = ARGV[i], ARGV[i + 1],
+		    ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+		local e, r = string.match(id, '^(%d+):(%d+)$')
+		local mk = P .. 'msg:' .. id
+		-- Only a message this instance holds: a lease that expired
+		-- and moved on must not be overwritten.
+		if e and redis.call('ZREM', infl, id) == 1 then
+			local m = redis.call('HMGET', mk, 'state', 'd', 'g')
+			local ev = redis.call('HMGET', evkey(e), 'expires',
+			    'state')
+			local exp = tonumber(ev[1] or '0')
+			local state
+			if res == 'ok' then
+				state = 'sent'
+				reach(e, 's', m[2], m[3], 1)
+			elseif res == 'permfail' then
+				state = 'failed'
+			elseif res == 'unknown' then
+				state = 'unknown'
+			elseif ev[2] == 'cancelled' or ev[2] == 'expired' then
+				-- No second try for a stopped event.
+				state = ev[2]
+			elseif at > 0 and (exp == 0 or at < exp) then
+				state = 'queued'
+				redis.call('ZADD', P .. 'retry', at, id)
+			elseif at > 0 then
+				-- The next try would come after expires.
+				state = 'expired'
+			else
+				-- Out of attempts.
+				state = 'failed'
+			end
+			redis.call('HSET', mk, 'state', state, 'channel', chan,
+			    'updated', now)
+			if ref ~= '' then
+				redis.call('HSET', mk, 'ref', ref)
+			end
+			if err ~= '' then
+				redis.call('HSET', mk, 'error', err)
+			else
+				redis.call('HDEL', mk, 'error')
+			end
+			count(e, m[1], -1)
+			count(e, state, 1)
+			maybe_done(e)
+			n = n + 1
+		end
+	end
+	flush_counts()
+	return n
+end
+
+-- Put inflight messages back in their queue (front), attempts kept.
+local function requeue_ids(infl, ids, now)
+	for _, id in ipairs(ids) do
+		local e, r = string.match(id, '^(%d+):(%d+)$')
+		redis.call('ZREM', infl, id)
+		if e then
+			local mk = P .. 'msg:' .. id
+			if redis.call('HGET', mk, 'state') == 'sending' then
+				redis.call('HSET', mk, 'state', 'queued',
+				    'updated', now)
+				count(e, 'sending', -1)
+				count(e, 'queued', 1)
+				redis.call('LPUSH', P .. 'evq:' .. e, r)
+				local st = redis.call('HGET', evkey(e), 'state')
+				if st == 'done' then
+					redis.call('HSET', evkey(e), 'state',
+					    'active')
+				end
+				activate(e)
+			end
+		end
+	end
+	return #ids
+end
+
+-- requeue INSTANCE NOW ALL: an instance's leases back to the queues:
+-- all of them when it restarts (they were in flight at a crash), or
+-- only the expired ones of an instance that has gone.
+local function requeue()
+	local inst, now, all = ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
+	local infl = P .. 'inflight:' .. inst
+	local ids
+	if all then
+		ids = redis.call('ZRANGE', infl, 0, 999)
+	else
+		ids = redis.call('ZRANGEBYSCORE', infl, '-inf', now, 'LIMIT',
+		    0, 1000)
+	end
+	local n = requeue_ids(infl, ids, now)
+	flush_counts()
+	if redis.call('ZCARD', infl) == 0 then
+		redis.call('SREM', P .. 'inflight:owners', inst)
+	end
+	return n
+end
+
+-- renew INSTANCE NOW LEASE ID...: extend the leases of messages still
+-- with a channel.
+local function renew()
+	local inst, now, lease = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+	local infl = P .. 'inflight:' .. inst
+	for i = 6, #ARGV do
+		redis.call('ZADD', infl, 'XX', now + lease, ARGV[i])
+	end
+	return #ARGV - 5
+end
+
+-- tick NOW: the clock's work, bounded per call.  Due retries go back
+-- to their queues; scheduled events whose not_before has come start;
+-- events past expires stop; the queues of stopped events are drained
+-- into their final state.  Returns how much was done.
+local function tick()
+	local now = tonumber(ARGV[3])
+	local work = 0
+	local due = redis.call('ZRANGEBYSCORE', P .. 'retry', '-inf', now,
+	    'LIMIT', 0, 1000)
+	for _, id in ipairs(due) do
+		local e, r = string.match(id, '^(%d+):(%d+)$')
+		redis.call('ZREM', P .. 'retry', id)
+		local st = e and redis.call('HGET', evkey(e), 'state')
+		if st == 'cancelled' or st == 'expired' then
+			finish_unsent(e, r, st, now)
+			work = work + 1
+		elseif e then
+			redis.call('LPUSH', P .. 'evq:' .. e, r)
+			if st == 'done' then
+				redis.call('HSET', evkey(e), 'state', 'active')
+				st = 'active'
+			end
+			if st == 'active' then
+				activate(e)
+			end
+			work = work + 1
+		end
+	end
+	local starting = redis.call('ZRANGEBYSCORE', P .. 'events:scheduled',
+	    '-inf', now, 'LIMIT', 0, 100)
+	for _, e in ipairs(starting) do
+		redis.call('ZREM', P .. 'events:scheduled', e)
+		redis.call('HSET', evkey(e), 'state', 'active')
+		activate(e)
+		work = work + 1
+	end
+	-- Expiry and draining: look at the events that still hold queues.
+	for _, prio in ipairs(PRIOS) do
+		for _, e in ipairs(redis.call('LRANGE', P .. 'active:' .. prio,
+		    0, -1)) do
+			local ev = redis.call('HMGET', evkey(e), 'expires',
+			    'state')
+			local exp = tonumber(ev[1] or '0')
+			if exp > 0 and now >= exp and ev[2] == 'active' then
+				stop_event(e, 'expired', now)
+				work = work + 1
+			end
+		end
+	end
+	flush_counts()
+	return work
+end
+
+-- drain E NOW MAX: move up to MAX queued messages of a stopped event to
+-- its final state (cancelled or expired).  Returns how many remain.
+local function drain()
+	local e, now, max = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+	local k = evkey(e)
+	local st = redis.call('HGET', k, 'state')
+	local final = st == 'expired' and 'expired' or 'cancelled'
+	local q = P .. 'evq:' .. e
+	local rids = redis.call('LPOP', q, max) or {}
+	for _, r in ipairs(rids) do
+		finish_unsent(e, r, final, now)
+	end
+	-- Retries waiting for their time belong to the queue too.
+	local left = redis.call('LLEN', q)
+	if left == 0 then
+		redis.call('HSET', k, 'active', '0')
+		redis.call('SREM', P .. 'events:draining', e)
+	end
+	flush_counts()
+	return left
+end
+
+-- cancel DEPT ID NOW: stop an event by department and id.  Returns the
+-- state it is left in, or "" when unknown.
+local function cancel()
+	local e = redis.call('HGET', P .. 'ev:ids', ARGV[3] .. '/' .. ARGV[4])
+	if not e then
+		return ''
+	end
+	return stop_event(e, 'cancelled', ARGV[5])
+end
+
+local ops = { accept = accept, enqueue = enqueue, take = take, done = done,
+    requeue = requeue, renew = renew, tick = tick, drain = drain,
+    cancel = cancel }
+local fn = ops[OP]
+if not fn then
+	return redis.error_reply('outbox.lua: unknown operation ' ..
+	    tostring(OP))
+end
+return fn()

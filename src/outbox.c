@@ -1,0 +1,664 @@
+/*
+ * outbox.c: hand queued messages to channels and record their results.
+ *
+ * The worker takes a batch of due messages (outbox.lua take: emergency
+ * first, events of one priority in turn) as large as the channels' free
+ * slots, hands each to a channel, and writes the results back in batches
+ * (outbox.lua done).  A taken message carries a lease in Redis; leases of
+ * messages still with a channel are renewed, so only a dead daemon's
+ * messages go back to the queue: at its own restart at once, or by any
+ * other daemon once the lease has run out and its heartbeat is gone.
+ * Those are the only messages that may be sent twice.
+ *
+ * Why results are batched: one Lua call per result would cost a round
+ * trip per message; a batch is flushed when it is large or 10 ms old.
+ * Until then a result lives only here: a crash before the flush leaves
+ * the message leased, so it is requeued and sent again (see above).
+ */
+#include "compat.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "channel.h"
+#include "conf.h"
+#include "daemon.h"
+#include "log.h"
+#include "outbox.h"
+#include "phone.h"
+#include "pipeline.h"
+#include "rconn.h"
+#include "xmalloc.h"
+
+#define OUTBOX_FLUSH_MS		10	/* results wait at most this */
+#define OUTBOX_FLUSH_MAX	256	/* results per done call */
+#define OUTBOX_IDLE_MS		200	/* poll for new messages when idle */
+#define OUTBOX_TICK_MS		1000
+#define OUTBOX_DRAIN_MAX	1000	/* stopped messages closed per call */
+
+struct outbox_job {
+	struct outbox		*ob;
+	char			*id;		/* "E:R" */
+	char			*phone;
+	char			*text;
+	int			 attempts;
+	enum prio		 prio;
+	struct channel		*chan;
+	TAILQ_ENTRY(outbox_job)	 entry;
+};
+TAILQ_HEAD(outbox_jobs, outbox_job);
+
+struct outbox_result {
+	char	*id;
+	char	*result;
+	char	*chan;
+	char	*ref;
+	char	*error;
+	char	 retry_at[24];
+};
+
+struct outbox {
+	struct pipeline		*p;
+	struct event		*ev_take;
+	struct event		*ev_tick;
+	struct event		*ev_flush;
+	int			 taking;
+	int			 flushing;
+	int			 recovered;	/* own old leases requeued */
+	int			 stopping;
+	int			 stop_busy;
+	unsigned int		 ticks;
+
+	struct outbox_jobs	 jobs;
+	size_t			 njobs;
+
+	struct outbox_result	*res;
+	size_t			 nres;
+	size_t			 capres;
+};
+
+static void	outbox_take(struct outbox *);
+static void	outbox_flush(struct outbox *);
+
+/* Milliseconds to wait after failed attempt number `attempt`. */
+long long
+outbox_backoff(int attempt, long retry_after_ms, int retry_min,
+    int retry_max, double rnd)
+{
+	long long	delay, cap = (long long)retry_max * 1000;
+	int		i;
+
+	if (attempt < 1)
+		attempt = 1;
+	delay = (long long)retry_min * 1000;
+	for (i = 1; i < attempt && delay < cap; i++)
+		delay *= 2;
+	if (delay > cap)
+		delay = cap;
+	delay = delay / 2 + (long long)(rnd * (double)(delay / 2));
+	if (retry_after_ms > delay)
+		delay = retry_after_ms;
+	return (delay);
+}
+
+static struct conf *
+outbox_conf(struct outbox *ob)
+{
+	return (ob->p->d->conf);
+}
+
+static void
+outbox_arm(struct event *ev, long ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* Free slots over every channel. */
+static size_t
+outbox_capacity(struct outbox *ob)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < ob->p->nchans; i++)
+		n += ob->p->chans[i].ops->capacity(&ob->p->chans[i]);
+	return (n);
+}
+
+/*
+ * The channel for a message: the first route that applies to its
+ * priority, and in it the first channel with a free slot.  Without
+ * routes, any channel.
+ */
+static struct channel *
+outbox_route(struct outbox *ob, enum prio prio)
+{
+	struct conf		*conf = outbox_conf(ob);
+	const struct conf_route	*rt;
+	struct channel		*ch;
+	size_t			 i, j, k;
+
+	for (i = 0; i < conf->nroutes; i++) {
+		rt = &conf->routes[i];
+		if ((rt->priorities & PRIO_BIT(prio)) == 0)
+			continue;
+		for (j = 0; j < rt->nchannels; j++) {
+			for (k = 0; k < ob->p->nchans; k++) {
+				ch = &ob->p->chans[k];
+				if (strcmp(ch->conf->id, rt->channels[j]) == 0 &&
+				    ch->ops->capacity(ch) > 0)
+					return (ch);
+			}
+		}
+		return (NULL);
+	}
+	for (k = 0; k < ob->p->nchans; k++) {
+		ch = &ob->p->chans[k];
+		if (ch->ops->capacity(ch) > 0)
+			return (ch);
+	}
+	return (NULL);
+}
+
+static void
+outbox_job_free(struct outbox_job *job)
+{
+	free(job->id);
+	free(job->phone);
+	free(job->text);
+	free(job);
+}
+
+/* Queue a result for the next done call. */
+static void
+outbox_result_add(struct outbox *ob, const char *id, const char *result,
+    const char *chan, const char *ref, const char *error,
+    long long retry_at)
+{
+	struct outbox_result	*r;
+
+	if (ob->nres == ob->capres) {
+		ob->capres = ob->capres == 0 ? 64 : ob->capres * 2;
+		ob->res = xreallocarray(ob->res, ob->capres, sizeof *ob->res);
+	}
+	r = &ob->res[ob->nres++];
+	r->id = xstrdup(id);
+	r->result = xstrdup(result);
+	r->chan = xstrdup(chan != NULL ? chan : "");
+	r->ref = xstrdup(ref != NULL ? ref : "");
+	/* Errors may quote a provider's body: keep them short. */
+	r->error = xstrndup(error != NULL ? error : "", 200);
+	snprintf(r->retry_at, sizeof r->retry_at, "%lld", retry_at);
+	if (ob->nres >= OUTBOX_FLUSH_MAX)
+		outbox_flush(ob);
+	else if (!evtimer_pending(ob->ev_flush, NULL))
+		outbox_arm(ob->ev_flush, OUTBOX_FLUSH_MS);
+}
+
+static void
+outbox_maybe_stopped(struct outbox *ob)
+{
+	if (ob->stopping && ob->stop_busy && ob->njobs == 0 &&
+	    ob->nres == 0 && !ob->flushing) {
+		ob->stop_busy = 0;
+		log_info("outbox: all messages handed over and recorded");
+		daemon_stop_done(ob->p->d);
+	}
+}
+
+/* A channel has finished with a message. */
+static void
+outbox_sent(void *arg, const struct channel_msg *msg,
+    const struct channel_result *res)
+{
+	struct outbox_job	*job = arg;
+	struct outbox		*ob = job->ob;
+	struct conf		*conf = outbox_conf(ob);
+	char			 masked[PHONE_BUFSIZE];
+	long long		 retry_at = 0;
+
+	phone_mask(job->phone, masked);
+	switch (res->result) {
+	case SEND_OK:
+		log_debug("outbox: %s to %s via %s: sent%s%s", job->id, masked,
+		    job->chan->conf->id, res->provider_ref != NULL ? ", ref " :
+		    "", res->provider_ref != NULL ? res->provider_ref : "");
+		break;
+	case SEND_TEMPFAIL:
+		if (job->attempts < conf->outbox_max_attempts)
+			retry_at = pipeline_now() + outbox_backoff(job->attempts,
+			    res->retry_after, conf->outbox_retry_min,
+			    conf->outbox_retry_max, drand48());
+		log_info("outbox: %s to %s via %s: attempt %d failed (%s)%s",
+		    job->id, masked, job->chan->conf->id, job->attempts,
+		    res->error != NULL ? res->error : "temporary",
+		    retry_at != 0 ? "; will retry" : "; giving up");
+		break;
+	case SEND_PERMFAIL:
+		log_info("outbox: %s to %s via %s: failed: %s", job->id,
+		    masked, job->chan->conf->id,
+		    res->error != NULL ? res->error : "permanent");
+		break;
+	case SEND_UNKNOWN:
+		log_warnx("outbox: %s to %s via %s: outcome unknown (%s); "
+		    "not resent", job->id, masked, job->chan->conf->id,
+		    res->error != NULL ? res->error : "?");
+		break;
+	}
+	outbox_result_add(ob, job->id, channel_result_name(res->result),
+	    job->chan->conf->id, res->provider_ref, res->error, retry_at);
+	TAILQ_REMOVE(&ob->jobs, job, entry);
+	ob->njobs--;
+	outbox_job_free(job);
+	outbox_kick(ob);
+	outbox_maybe_stopped(ob);
+}
+
+/* Hand a taken message to a channel, or put it back for later. */
+static void
+outbox_dispatch(struct outbox *ob, struct outbox_job *job)
+{
+	struct channel_msg	msg;
+
+	job->chan = outbox_route(ob, job->prio);
+	if (job->chan != NULL) {
+		msg.id = job->id;
+		msg.to = job->phone;
+		msg.text = job->text;
+		msg.signature = NULL;
+		if (job->chan->ops->send(job->chan, &msg, outbox_sent,
+		    job) == 0) {
+			TAILQ_INSERT_TAIL(&ob->jobs, job, entry);
+			ob->njobs++;
+			return;
+		}
+	}
+	/* No free slot after all: back through the retry queue, at once. */
+	outbox_result_add(ob, job->id, "tempfail", "", "", "no channel free",
+	    pipeline_now());
+	outbox_job_free(job);
+}
+
+static void
+outbox_took(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox		*ob = arg;
+	struct outbox_job	*job;
+	size_t			 i, n = 0;
+	int			 p;
+
+	ob->taking = 0;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL && r->type == REDIS_REPLY_ERROR)
+			log_warnx("outbox: take: %s", r->str);
+		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+		return;
+	}
+	for (i = 0; i + 4 < r->elements; i += 5) {
+		job = xcalloc(1, sizeof *job);
+		job->ob = ob;
+		job->id = xstrdup(r->element[i]->str);
+		job->phone = xstrdup(r->element[i + 1]->str);
+		job->text = xstrdup(r->element[i + 2]->type ==
+		    REDIS_REPLY_STRING ? r->element[i + 2]->str : "");
+		job->attempts = (int)r->element[i + 3]->integer;
+		p = conf_prio_parse(r->element[i + 4]->str);
+		job->prio = p >= 0 ? (enum prio)p : PRIO_ROUTINE;
+		outbox_dispatch(ob, job);
+		n++;
+	}
+	if (n > 0)
+		log_debug("outbox: took %zu messages", n);
+	/* A full batch: there may be more at once. */
+	if (n > 0 && outbox_capacity(ob) > 0)
+		outbox_take(ob);
+	else
+		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+}
+
+/* Take as many due messages as the channels have room for. */
+static void
+outbox_take(struct outbox *ob)
+{
+	struct conf	*conf = outbox_conf(ob);
+	const char	*argv[4];
+	char		 now[24], lease[24], max[24];
+	size_t		 cap;
+
+	if (ob->taking || ob->stopping || !ob->p->ready || !ob->recovered)
+		return;
+	cap = outbox_capacity(ob);
+	if (cap == 0)
+		return;		/* a finished send kicks us */
+	if (cap > (size_t)conf->outbox_batch)
+		cap = (size_t)conf->outbox_batch;
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(lease, sizeof lease, "%lld",
+	    (long long)conf->outbox_lease * 1000);
+	snprintf(max, sizeof max, "%zu", cap);
+	argv[0] = conf->instance;
+	argv[1] = now;
+	argv[2] = lease;
+	argv[3] = max;
+	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "take", 4, argv, NULL,
+	    outbox_took, ob) == 0)
+		ob->taking = 1;
+	else
+		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+}
+
+static void
+outbox_take_cb(evutil_socket_t fd, short events, void *arg)
+{
+	outbox_take(arg);
+}
+
+/* There may be new messages: take some soon. */
+void
+outbox_kick(struct outbox *ob)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if (!ob->taking)
+		evtimer_add(ob->ev_take, &tv);
+}
+
+static void
+outbox_flushed(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	ob->flushing = 0;
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		/*
+		 * Not recorded: the results stay here and go again with the
+		 * next flush (done is idempotent: it only touches messages
+		 * this instance still holds).
+		 */
+		if (r != NULL)
+			log_warnx("outbox: done: %s", r->str);
+		outbox_arm(ob->ev_flush, 500);
+		return;
+	}
+	outbox_maybe_stopped(ob);
+	if (ob->nres > 0)
+		outbox_flush(ob);
+}
+
+/* Write the pending results (all of them, in one call). */
+static void
+outbox_flush(struct outbox *ob)
+{
+	const char	**argv;
+	size_t		  i, argc = 0, n;
+
+	if (ob->flushing || ob->nres == 0 || !ob->p->ready)
+		return;
+	n = ob->nres;
+	argv = xcalloc(2 + n * 6, sizeof *argv);
+	argv[argc++] = outbox_conf(ob)->instance;
+	argv[argc++] = NULL;		/* now, below */
+	for (i = 0; i < n; i++) {
+		argv[argc++] = ob->res[i].id;
+		argv[argc++] = ob->res[i].result;
+		argv[argc++] = ob->res[i].chan;
+		argv[argc++] = ob->res[i].ref;
+		argv[argc++] = ob->res[i].error;
+		argv[argc++] = ob->res[i].retry_at;
+	}
+	{
+		char	now[24];
+
+		snprintf(now, sizeof now, "%lld", pipeline_now());
+		argv[1] = now;
+		if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "done", (int)argc,
+		    argv, NULL, outbox_flushed, ob) != 0) {
+			free(argv);
+			outbox_arm(ob->ev_flush, 500);
+			return;
+		}
+	}
+	free(argv);
+	ob->flushing = 1;
+	/* hiredis copied the arguments: the batch can go. */
+	for (i = 0; i < n; i++) {
+		free(ob->res[i].id);
+		free(ob->res[i].result);
+		free(ob->res[i].chan);
+		free(ob->res[i].ref);
+		free(ob->res[i].error);
+	}
+	ob->nres = 0;
+}
+
+static void
+outbox_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	outbox_flush(arg);
+}
+
+static void
+outbox_drained(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	/* More left: the next tick goes on. */
+	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+		outbox_arm(ob->ev_tick, 0);
+}
+
+static void
+outbox_draining(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+	const char	*argv[3];
+	char		 now[24], max[24];
+	size_t		 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(max, sizeof max, "%d", OUTBOX_DRAIN_MAX);
+	for (i = 0; i < r->elements; i++) {
+		argv[0] = r->element[i]->str;
+		argv[1] = now;
+		argv[2] = max;
+		pipeline_eval(ob->p, SCRIPT_OUTBOX, "drain", 3, argv, NULL,
+		    outbox_drained, ob);
+	}
+}
+
+static void
+outbox_owners(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+	const char	*argv[3], *me = outbox_conf(ob)->instance;
+	char		 now[24];
+	size_t		 i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	for (i = 0; i < r->elements; i++) {
+		if (strcmp(r->element[i]->str, me) == 0)
+			continue;
+		/*
+		 * Another instance's expired leases: its lease ran out
+		 * without renewal, so it is dead or cut off from Redis;
+		 * either way it can no longer record a result for them.
+		 */
+		argv[0] = r->element[i]->str;
+		argv[1] = now;
+		argv[2] = "0";
+		pipeline_eval(ob->p, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
+		    NULL, NULL);
+	}
+}
+
+/* Extend the leases of the messages this process has with channels. */
+static void
+outbox_renew(struct outbox *ob)
+{
+	struct conf		*conf = outbox_conf(ob);
+	struct outbox_job	*job;
+	const char		**argv;
+	char			 now[24], lease[24];
+	size_t			 argc = 0;
+
+	if (ob->njobs == 0)
+		return;
+	argv = xcalloc(3 + ob->njobs, sizeof *argv);
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(lease, sizeof lease, "%lld",
+	    (long long)conf->outbox_lease * 1000);
+	argv[argc++] = conf->instance;
+	argv[argc++] = now;
+	argv[argc++] = lease;
+	TAILQ_FOREACH(job, &ob->jobs, entry)
+		argv[argc++] = job->id;
+	pipeline_eval(ob->p, SCRIPT_OUTBOX, "renew", (int)argc, argv, NULL,
+	    NULL, NULL);
+	free(argv);
+}
+
+static void
+outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct outbox	*ob = arg;
+	struct conf	*conf = outbox_conf(ob);
+	const char	*argv[1];
+	char		 now[24];
+	unsigned int	 renew_every;
+
+	outbox_arm(ob->ev_tick, OUTBOX_TICK_MS);
+	if (!ob->p->ready)
+		return;
+	ob->ticks++;
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	argv[0] = now;
+	pipeline_eval(ob->p, SCRIPT_OUTBOX, "tick", 1, argv, NULL, NULL,
+	    NULL);
+	rconn_command(ob->p->d->rc, outbox_draining, ob,
+	    "SMEMBERS %sevents:draining", conf->redis_prefix);
+	renew_every = (unsigned int)conf->outbox_lease / 3;
+	if (renew_every == 0)
+		renew_every = 1;
+	if (ob->ticks % renew_every == 0)
+		outbox_renew(ob);
+	if (ob->ticks % 5 == 0)
+		rconn_command(ob->p->d->rc, outbox_owners, ob,
+		    "SMEMBERS %sinflight:owners", conf->redis_prefix);
+	outbox_kick(ob);
+}
+
+static void
+outbox_recovered(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return;		/* the next connect tries again */
+	if (r->integer > 0) {
+		log_info("outbox: %lld messages in flight when this instance "
+		    "last stopped are queued again", r->integer);
+		outbox_connected(ob);	/* a thousand at a time */
+		return;
+	}
+	ob->recovered = 1;
+	outbox_kick(ob);
+}
+
+/* Redis (re)connected and the scripts are loaded: resume work. */
+void
+outbox_connected(struct outbox *ob)
+{
+	const char	*argv[3];
+	char		 now[24];
+
+	if (ob->recovered) {
+		outbox_flush(ob);
+		outbox_kick(ob);
+		return;
+	}
+	/*
+	 * Once per process: whatever this instance held before it started
+	 * was in flight when it stopped or crashed.  It is not known
+	 * whether those went out; they go again (the one case of a
+	 * possible duplicate).
+	 */
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	argv[0] = outbox_conf(ob)->instance;
+	argv[1] = now;
+	argv[2] = "1";
+	pipeline_eval(ob->p, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
+	    outbox_recovered, ob);
+}
+
+static int
+outbox_stop(struct daemon *d, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	ob->stopping = 1;
+	outbox_flush(ob);
+	if (ob->njobs == 0 && ob->nres == 0 && !ob->flushing)
+		return (0);
+	log_info("outbox: waiting for %zu messages with channels", ob->njobs);
+	ob->stop_busy = 1;
+	return (1);
+}
+
+/* Set up the outbox worker of a pipeline. */
+struct outbox *
+outbox_new(struct pipeline *p)
+{
+	struct outbox	*ob;
+
+	ob = xcalloc(1, sizeof *ob);
+	ob->p = p;
+	TAILQ_INIT(&ob->jobs);
+	ob->ev_take = evtimer_new(p->d->base, outbox_take_cb, ob);
+	ob->ev_tick = evtimer_new(p->d->base, outbox_tick_cb, ob);
+	ob->ev_flush = evtimer_new(p->d->base, outbox_flush_cb, ob);
+	if (ob->ev_take == NULL || ob->ev_tick == NULL || ob->ev_flush == NULL)
+		fatalx("outbox: evtimer_new");
+	outbox_arm(ob->ev_tick, OUTBOX_TICK_MS);
+	srand48((long)pipeline_now() ^ (long)getpid());
+	daemon_on_stop(p->d, outbox_stop, ob);
+	return (ob);
+}
+
+/* Free it (after the loop ended). */
+void
+outbox_free(struct outbox *ob)
+{
+	struct outbox_job	*job;
+	size_t			 i;
+
+	while ((job = TAILQ_FIRST(&ob->jobs)) != NULL) {
+		TAILQ_REMOVE(&ob->jobs, job, entry);
+		outbox_job_free(job);
+	}
+	for (i = 0; i < ob->nres; i++) {
+		free(ob->res[i].id);
+		free(ob->res[i].result);
+		free(ob->res[i].chan);
+		free(ob->res[i].ref);
+		free(ob->res[i].error);
+	}
+	free(ob->res);
+	event_free(ob->ev_take);
+	event_free(ob->ev_tick);
+	event_free(ob->ev_flush);
+	free(ob);
+}
