@@ -8,11 +8,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build/default}
 CIVICAST="$build/src/civicast"
 CIVICASTD="$build/src/civicastd"
+MOCKPROV="$build/tests/mockprov"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/civicast-demo.XXXXXX")
 DPID=""
+MPID=""
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
+	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null || true
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null || true
 	sleep 0.2
 	rm -rf "$T"
@@ -28,11 +31,29 @@ redis-server --port 0 --unixsocket "$T/redis.sock" --unixsocketperm 700 \
     --logfile "$T/redis.log" --dir "$T" >/dev/null
 for _ in $(seq 100); do [ -S "$T/redis.sock" ] && break; sleep 0.05; done
 
-# Embedded defaults, but for where Redis is and where this tree's data is.
+step "a mock SMS provider on 127.0.0.1 (it records what it is sent)"
+"$MOCKPROV" -p 0 -l "$T/provider.jsonl" -f "$T/port" &
+MPID=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+PORT=$(cat "$T/port")
+echo "listening on port $PORT"
+
+# Embedded defaults, but for where Redis is, where this tree's data is,
+# one department and the mock provider as the channel.
 cat > "$T/civicast.conf" <<CONF
 redis = { socket = "$T/redis.sock"; };
 districts_file = "$top/data/divisions-cn.csv";
 templates_dir = "$top/templates";
+departments = (
+  { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
+    hotline = "0575-83022222"; },
+  { id = "yjj"; name = "嵊州市应急管理局"; signature = "【嵊州应急】";
+    hotline = "0575-83033333"; priorities = [ "emergency", "urgent" ]; } );
+channels = ( { id = "mock"; type = "http"; driver = "generic";
+    url = "http://127.0.0.1:$PORT/send"; method = "POST";
+    body = "to=\${to}&text=\${text}&ref=\${ref}"; rate = "200/s";
+    concurrency = 16; } );
+routes = ( { channels = [ "mock" ]; } );
 CONF
 export CIVICAST_CONF="$T/civicast.conf"
 cat "$CIVICAST_CONF"
@@ -69,17 +90,44 @@ run "$CIVICAST" audit list --count 4
 step "districts with resident counts"
 run "$CIVICAST" district tree --depth 1 330683 | head -12
 
-step "civicastd: start, heartbeat, reload, stop"
+step "civicastd: start it, publish a notice, watch it go out"
 "$CIVICASTD" -d -c "$CIVICAST_CONF" 2> "$T/civicastd.log" &
 DPID=$!
 for _ in $(seq 100); do
-	"$CIVICAST" status 2>/dev/null | grep -q "running" && break
+	"$CIVICAST" status 2>/dev/null | grep -q " running (seen" && break
 	sleep 0.1
 done
 run "$CIVICAST" status
-kill -HUP "$DPID"; sleep 0.5
+P="--param title=2026年困难残疾人生活补贴标准调整 --param detail=每人每月提高50元
+    --param effective_date=12月1日 --param action=无需申请，按月自动发放"
+run "$CIVICAST" publish --dry-run --department mzj --template subsidy_notice \
+    --groups disabled,elderly --match all --districts 330683 $P
+run "$CIVICAST" publish --id mzj-2026-0042 --department mzj \
+    --template subsidy_notice --groups disabled,elderly --match all \
+    --districts 330683 $P
+run "$CIVICAST" event watch mzj-2026-0042
+run "$CIVICAST" event status mzj-2026-0042
+
+step "an area-wide emergency warning (opt-outs do not apply)"
+run "$CIVICAST" publish --id yjj-2026-0007 --department yjj --priority emergency \
+    --template disaster_warning --districts 330683102 \
+    --param issuer=嵊州市气象台 --param time=7月28日10时 --param hazard=暴雨 \
+    --param level=红色 --param impact=预计未来3小时降雨100毫米以上 \
+    --param advice=请立即转移到安全地带
+run "$CIVICAST" event watch yjj-2026-0007
+run "$CIVICAST" event list
+
+step "what the provider received (first three, numbers masked here)"
+head -3 "$T/provider.jsonl" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    print("  to %s****%s  %s" % (m["to"][:3], m["to"][-4:], m["text"]))'
+echo "  ... $(wc -l < "$T/provider.jsonl") requests in all"
+
+step "stop: SIGTERM finishes what is in flight and exits 0"
 kill -TERM "$DPID"; wait "$DPID" && echo "civicastd exited 0"
 DPID=""
-sed 's/^/  log: /' "$T/civicastd.log"
+grep -v 'debug' "$T/civicastd.log" | sed 's/^/  log: /' | tail -15
 
-step "done: redis-server stopped, $T removed"
+step "done: redis-server and the mock provider stopped, $T removed"

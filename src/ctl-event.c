@@ -770,15 +770,103 @@ event_cancel(struct ctl *ctl, int argc, char **argv)
 	return (CTL_OK);
 }
 
+/*
+ * The reason an event was dead-lettered, looking at the newest rejected
+ * entries for one whose event JSON has this id (and department); NULL
+ * when none.
+ */
+static char *
+event_rejected(struct ctl *ctl, const char *dept, const char *id)
+{
+	struct registry	*reg = ctl_registry(ctl);
+	redisReply	*r, *kv;
+	json_t		*o;
+	json_error_t	 jerr;
+	const char	*ev, *why;
+	char		*cause, *out = NULL;
+	size_t		 i, j;
+
+	r = redisCommand(reg->c, "XREVRANGE %sevents:rejected + - COUNT 200",
+	    reg->prefix);
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	for (i = 0; i < r->elements && out == NULL; i++) {
+		kv = r->element[i]->element[1];
+		ev = why = NULL;
+		for (j = 0; j + 1 < kv->elements; j += 2) {
+			if (strcmp(kv->element[j]->str, "event") == 0)
+				ev = kv->element[j + 1]->str;
+			else if (strcmp(kv->element[j]->str, "reason") == 0)
+				why = kv->element[j + 1]->str;
+		}
+		if (ev == NULL || why == NULL ||
+		    (o = json_loads(ev, 0, &jerr)) == NULL)
+			continue;
+		if (json_is_string(json_object_get(o, "id")) &&
+		    strcmp(json_string_value(json_object_get(o, "id")),
+		    id) == 0 && (dept == NULL ||
+		    (json_is_string(json_object_get(o, "department")) &&
+		    strcmp(json_string_value(json_object_get(o, "department")),
+		    dept) == 0)))
+			out = xstrdup(why);
+		json_decref(o);
+	}
+	freeReplyObject(r);
+	return (out);
+}
+
+/* Wait (up to a minute) for civicastd to accept or reject an event. */
+static long long
+event_wait_accepted(struct ctl *ctl, const char *dept, const char *id)
+{
+	long long	 e;
+	char		*why, *d = NULL, *slash;
+	int		 i, said = 0;
+
+	if (dept == NULL && (slash = strchr(id, '/')) != NULL) {
+		d = xstrndup(id, (size_t)(slash - id));
+		dept = d;
+		id = slash + 1;
+	}
+	for (i = 0; i < 600; i++) {
+		if ((e = event_find(ctl, dept, id)) != 0) {
+			free(d);
+			return (e);
+		}
+		if ((why = event_rejected(ctl, dept, id)) != NULL) {
+			ctl_warnx("event %s was rejected: %s", id, why);
+			exit(CTL_FAIL);
+		}
+		if (!said) {
+			fprintf(stderr, "waiting for civicastd to accept "
+			    "event %s...\n", id);
+			said = 1;
+		}
+		usleep(100000);
+	}
+	ctl_warnx("event %s: not accepted within a minute; is civicastd "
+	    "running? (civicast status)", id);
+	exit(CTL_FAIL);
+}
+
 static int
 event_watch(struct ctl *ctl, int argc, char **argv)
 {
 	json_t		*o;
-	const char	*state;
+	const char	*state, *dept = NULL;
 	long long	 e, total, fin;
-	int		 tty = isatty(STDOUT_FILENO), pct, i, last = -1;
+	int		 tty = isatty(STDOUT_FILENO), pct, i, last = -1, ch;
 
-	e = event_arg(ctl, &ctl_event_cmds[4], argc, argv);
+	while ((ch = ctl_getopt(&ctl_event_cmds[4], argc, argv, "h",
+	    event_opts)) != -1) {
+		if (ch == 'D')
+			dept = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(&ctl_event_cmds[4], argc, 1, 1);
+	/* Right after publish the daemon may not have read it yet. */
+	e = event_wait_accepted(ctl, dept, argv[0]);
 	for (;;) {
 		if ((o = event_load(ctl, e)) == NULL) {
 			ctl_warnx("event %lld: gone", e);

@@ -149,8 +149,13 @@ audit_print1(void *arg, const struct audit_entry *e)
 		return;
 	}
 	printf("%s", when);
-	for (i = 0; i + 1 < e->nfields; i += 2)
-		printf(" %s=%s", e->fields[i], e->fields[i + 1]);
+	for (i = 0; i + 1 < e->nfields; i += 2) {
+		/* An import batch names hundreds of residents: --json has all. */
+		if (strlen(e->fields[i + 1]) > 72)
+			printf(" %s=%.60s...", e->fields[i], e->fields[i + 1]);
+		else
+			printf(" %s=%s", e->fields[i], e->fields[i + 1]);
+	}
 	printf("\n");
 }
 
