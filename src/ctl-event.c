@@ -87,6 +87,7 @@ struct publish {
 	long		 ttl;		/* hours */
 	json_t		*params;
 	int		 dry;
+	char		 genid[BEVENT_MAX_ID + 1];	/* when no --id */
 };
 
 /* A list "a,b;c" as a JSON array of strings. */
@@ -113,15 +114,14 @@ event_build(struct publish *pb)
 	json_t		*o, *aud;
 	char		 when[40], *s;
 	time_t		 now = time(NULL), exp;
-	char		 idbuf[BEVENT_MAX_ID + 1];
 
 	o = json_object();
 	if (pb->id == NULL) {
 		/* department-YYYYmmddHHMMSS-pid: unique enough per publisher. */
 		strftime(when, sizeof when, "%Y%m%d%H%M%S", localtime(&now));
-		snprintf(idbuf, sizeof idbuf, "%s-%s-%ld", pb->department,
-		    when, (long)getpid());
-		pb->id = xstrdup(idbuf);
+		snprintf(pb->genid, sizeof pb->genid, "%s-%s-%ld",
+		    pb->department, when, (long)getpid());
+		pb->id = pb->genid;
 	}
 	json_object_set_new(o, "id", json_string(pb->id));
 	json_object_set_new(o, "department", json_string(pb->department));

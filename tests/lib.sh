@@ -133,3 +133,13 @@ wait_for() {
 json_get() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], ensure_ascii=False))' "$1" "$2"
 }
+
+# no_sanitizer_reports LOG: fail when an ASan/UBSan/LSan report is in a
+# daemon's log (in a sanitizer build, the daemon's own stderr).
+no_sanitizer_reports() {
+	if grep -q -E 'Sanitizer|runtime error:' "$1"; then
+		grep -E -A20 'Sanitizer|runtime error:' "$1" | head -40 >&2
+		fail "sanitizer report in $1"
+	fi
+	ok "no sanitizer report in the daemon's log"
+}

@@ -97,5 +97,6 @@ expect_eq "messages made once" "$(field 2 messages)" "$(field 2 targeted)"
 check 2 "$inflight" || fail "crash while fanning out"
 ok "kill -9 while fanning out: each message made once, all delivered"
 kill "$DPID"; wait "$DPID" 2>/dev/null || true
+no_sanitizer_reports "$T/daemon.log"
 
 echo "crash.sh: $N_OK passed, 0 failed"

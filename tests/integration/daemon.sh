@@ -133,5 +133,6 @@ expect_eq "instance removed from the daemons set" \
 [ ! -e "$PIDF" ] || fail "pidfile left behind"
 ok "pidfile removed"
 expect_grep "stopping (SIGTERM)" "$LOG"
+no_sanitizer_reports "$LOG"
 
-exit 0
+echo "daemon.sh: $N_OK passed, 0 failed"

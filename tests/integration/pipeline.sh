@@ -248,4 +248,5 @@ ok "log holds no full phone number"
 
 daemon_stop
 mock_stop
+no_sanitizer_reports "$T/daemon.log"
 echo "pipeline.sh: $N_OK passed, 0 failed"
