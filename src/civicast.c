@@ -236,6 +236,7 @@ ctl_globals(struct ctl *ctl, int argc, char **argv)
 	return (j);
 }
 
+/* The civicast CLI: global options, then one command of the table. */
 int
 main(int argc, char **argv)
 {

@@ -97,6 +97,7 @@ print_errors(const struct conf_errors *errs)
 		fprintf(stderr, "warning: %s\n", errs->warnings[i]);
 }
 
+/* civicastd: check the configuration, daemonise, run the loop. */
 int
 main(int argc, char **argv)
 {
