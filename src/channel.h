@@ -39,7 +39,22 @@ struct channel_result {
 typedef void	channel_done_cb(void *arg, const struct channel_msg *,
 		    const struct channel_result *);
 
+/*
+ * A delivery report that came later, on its own (an SMS status report,
+ * a provider's receipt): ref and to are what send() reported for the
+ * message (provider_ref) and its number.  outbox.c finds the message.
+ */
+struct channel_report {
+	const char	*ref;
+	const char	*to;		/* canonical number */
+	int		 state;		/* 1 delivered, -1 failed, 0 pending */
+	const char	*detail;	/* for the log and the outbox */
+};
+
 struct channel;
+
+typedef void	channel_report_cb(void *arg, struct channel *,
+		    const struct channel_report *);
 
 struct channel_ops {
 	const char	*type;		/* "http" */
@@ -59,12 +74,20 @@ struct channel_ops {
 	size_t		(*inflight)(struct channel *);
 	/* Abandon everything in flight (done is not called) and free. */
 	void		(*fini)(struct channel *);
+	/*
+	 * Optional: the channel's state for `civicast modem list` and
+	 * status, as a JSON object (a json_t *, new reference), or NULL.
+	 */
+	void		*(*status)(struct channel *);
 };
 
 struct channel {
 	const struct conf_channel	*conf;
 	const struct channel_ops	*ops;
 	void				*priv;
+	/* Set before init(); may be NULL. */
+	channel_report_cb		*report;
+	void				*report_arg;
 };
 
 /* The ops for a configured channel type, or NULL. */

@@ -158,6 +158,14 @@ main(int argc, char **argv)
 
 	memset(&errs, 0, sizeof errs);
 	conf = conf_load(path, &errs);
+	/* What the file names must work too, before detaching. */
+	if (conf != NULL && pipeline_check(conf, &cause) != 0) {
+		fprintf(stderr, "civicastd: %s\n", cause);
+		free(cause);
+		conf_free(conf);
+		conf_errors_free(&errs);
+		return (1);
+	}
 	if (check) {
 		print_errors(&errs);
 		conf_errors_free(&errs);

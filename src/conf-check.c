@@ -425,7 +425,7 @@ conf_check_routes(struct conf_ctx *ctx, struct conf *conf)
 	}
 }
 
-/* Redis credentials: errors, or (warn) an open server. */
+/* Redis credentials and lone numeric pairs: errors, or (warn) an open server. */
 void
 conf_check_redis(struct conf_ctx *ctx, struct conf *conf, int warn)
 {
@@ -436,6 +436,13 @@ conf_check_redis(struct conf_ctx *ctx, struct conf *conf, int warn)
 	if (!warn && conf->redis_user != NULL &&
 	    conf->redis_password_file == NULL)
 		conf_err(ctx, s, "redis.user: needs redis.password_file");
+	if (!warn && conf->outbox_retry_min > conf->outbox_retry_max) {
+		s = ctx->cfg != NULL ? config_lookup(ctx->cfg,
+		    "outbox.retry_min") : NULL;
+		conf_err(ctx, s, "outbox.retry_min: %d is more than "
+		    "outbox.retry_max (%d)", conf->outbox_retry_min,
+		    conf->outbox_retry_max);
+	}
 	if (!warn || conf->redis_socket != NULL ||
 	    conf->redis_password_file != NULL ||
 	    util_is_loopback(conf->redis_host))

@@ -25,6 +25,9 @@ static const char *const conf_log_levels[] = {
 static const char *const conf_channel_types[] = {
 	"http", "modem", NULL			/* enum channel_type order */
 };
+static const char *const conf_numtypes[] = {
+	"international", "national", NULL	/* enum pdu_numtype order */
+};
 
 static int
 conf_islower_digit(int c)
@@ -300,6 +303,31 @@ check_header(const char *s)
 }
 
 static const char *
+check_rate(const char *s)
+{
+	struct conf_rate	 r;
+	const char		*cause;
+
+	if (conf_rate_parse(s, &r, &cause) != 0)
+		return (cause);
+	return (NULL);
+}
+
+static const char *
+check_smsc(const char *s)
+{
+	size_t	i = s[0] == '+' ? 1 : 0;
+
+	if (s[i] == '\0' || strlen(s + i) > 20)
+		return ("must be digits, with an optional leading +");
+	for (; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return ("must be digits, with an optional leading +");
+	}
+	return (NULL);
+}
+
+static const char *
 check_imei(const char *s)
 {
 	size_t	len;
@@ -533,6 +561,31 @@ static const struct conf_key conf_keys[] = {
 	  .max = 4095, .apply = CONF_RESTART, .flags = CONF_MODEM,
 	  .off = H(pin_file), .check = check_abspath,
 	  .help = "file holding the SIM PIN (mode 0600)" },
+	{ .path = "channels.[].limits", .type = CONF_T_STRARRAY, .min = 0,
+	  .max = 8, .apply = CONF_RESTART, .flags = CONF_MODEM,
+	  .off = H(limits), .noff = H(nlimits), .check = check_rate,
+	  .help = "further limits of the SIM, e.g. [ \"200/hour\", "
+	  "\"500/day\" ]" },
+	{ .path = "channels.[].scan", .type = CONF_T_STRARRAY, .min = 0,
+	  .max = 16, .apply = CONF_RESTART, .flags = CONF_MODEM,
+	  .off = H(scan), .noff = H(nscan), .check = check_abspath,
+	  .help = "ports (glob patterns) searched for the imei "
+	  "(default /dev/ttyUSB* and /dev/ttyACM*)" },
+	{ .path = "channels.[].smsc", .type = CONF_T_STRING, .min = 1,
+	  .max = 24, .apply = CONF_RESTART, .flags = CONF_MODEM,
+	  .off = H(smsc), .check = check_smsc,
+	  .help = "service centre number (default: the SIM's)" },
+	{ .path = "channels.[].reports", .type = CONF_T_BOOL, .idef = 1,
+	  .apply = CONF_RESTART, .flags = CONF_MODEM, .off = H(reports),
+	  .help = "ask for delivery status reports" },
+	{ .path = "channels.[].validity", .type = CONF_T_INT, .min = 0,
+	  .max = 10080, .idef = 1440, .apply = CONF_RESTART,
+	  .flags = CONF_MODEM, .off = H(validity),
+	  .help = "minutes the network keeps trying (0: its default)" },
+	{ .path = "channels.[].numbers", .type = CONF_T_ENUM, .idef = 0,
+	  .apply = CONF_RESTART, .flags = CONF_MODEM, .off = H(numtype),
+	  .names = conf_numtypes,
+	  .help = "\"international\" (+86...) or \"national\" numbers" },
 
 	{ .path = "routes", .type = CONF_T_LIST, .min = 0, .max = 1024,
 	  .apply = CONF_RELOAD, .off = C(routes), .noff = C(nroutes),

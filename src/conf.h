@@ -79,6 +79,14 @@ struct conf_channel {
 	char		*imei;
 	int		 baud;
 	char		*pin_file;
+	char	       **limits;	/* more rates, e.g. "500/day" */
+	size_t		 nlimits;
+	char	       **scan;		/* globs searched for the imei */
+	size_t		 nscan;
+	char		*smsc;
+	int		 reports;	/* request status reports */
+	int		 validity;	/* minutes; 0: none */
+	int		 numtype;	/* enum pdu_numtype */
 	int		 line;
 };
 

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "district.h"
+#include "pipeline.h"
 
 static int	config_check(struct ctl *, int, char **);
 
@@ -36,8 +37,6 @@ config_check(struct ctl *ctl, int argc, char **argv)
 	const struct ctl_cmd	*cmd = &ctl_config_cmds[0];
 	struct conf_errors	 errs;
 	struct conf		*conf;
-	struct district_table	*dt;
-	struct stat		 st;
 	const char		*path = ctl->conf_path, *shown;
 	char			*cause;
 	size_t			 i, problems = 0;
@@ -61,18 +60,15 @@ config_check(struct ctl *ctl, int argc, char **argv)
 		    problems == 1 ? "" : "s");
 		return (CTL_FAIL);
 	}
-	/* The files the keys name must be usable too. */
-	dt = district_table_new();
-	if (district_table_load(dt, conf->districts_file, &cause) != 0) {
-		fprintf(stderr, "%s: districts_file: %s\n", shown, cause);
+	/* The files the keys name must be usable too, as civicastd -n. */
+	if (pipeline_check(conf, &cause) != 0) {
+		char	*line, *rest = cause;
+
+		while ((line = strsep(&rest, "\n")) != NULL) {
+			fprintf(stderr, "%s: %s\n", shown, line);
+			problems++;
+		}
 		free(cause);
-		problems++;
-	}
-	district_table_free(dt);
-	if (stat(conf->templates_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: templates_dir: %s: not a directory\n",
-		    shown, conf->templates_dir);
-		problems++;
 	}
 	if (problems != 0) {
 		ctl_warnx("%s: %zu problem%s", shown, problems,

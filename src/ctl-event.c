@@ -50,7 +50,7 @@ const struct ctl_cmd ctl_event_cmds[] = {
 	  "[--kind update|cancel --references ID] [--dry-run] [--json]",
 	  "build, sign and publish a broadcast event (or show its cost with "
 	  "--dry-run)", event_publish },
-	{ "event", "list", "[--limit N] [--json]",
+	{ "event", "list", "[--department D] [--limit N] [--json]",
 	  "list the newest events and their progress", event_list },
 	{ "event", "status", "[--department D] [--json] ID",
 	  "an event's messages by state, and its reach by district and group",
@@ -367,8 +367,14 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 		return (CTL_FAIL);
 	}
 	tmpl_set_free(tmpls);
-	if (pb.dry) {
+	if (pb.dry && ev.kind == BEVENT_CANCEL) {
+		printf("cancel of %s/%s: valid; it sends nothing (dry run: "
+		    "nothing published)\n", ev.department, ev.references);
+		rc = CTL_OK;
+	} else if (pb.dry) {
 		rc = event_dry_run(ctl, &ev, &text, personal);
+	}
+	if (pb.dry) {
 		bevent_free(&ev);
 		buf_free(&text);
 		free(json);
@@ -407,13 +413,28 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 	return (CTL_OK);
 }
 
+/* An id as a MATCH pattern that matches only itself. */
+static char *
+event_glob_escape(const char *id)
+{
+	char	*out, *p;
+
+	out = p = xcalloc(2 * strlen(id) + 1, 1);
+	for (; *id != '\0'; id++) {
+		if (strchr("*?[]\\", *id) != NULL)
+			*p++ = '\\';
+		*p++ = *id;
+	}
+	return (out);
+}
+
 /* The event number of ID ("dept/id", or id with --department); 0: none. */
 static long long
 event_find(struct ctl *ctl, const char *dept, const char *id)
 {
 	struct registry	*reg = ctl_registry(ctl);
 	redisReply	*r;
-	char		*cause, *key = NULL, cursor[32] = "0";
+	char		*cause, *key = NULL, cursor[32] = "0", *pattern;
 	long long	 e = 0;
 	size_t		 i, found = 0;
 
@@ -432,9 +453,10 @@ event_find(struct ctl *ctl, const char *dept, const char *id)
 		return (e);
 	}
 	/* An id alone: look through every department's. */
+	pattern = event_glob_escape(id);
 	do {
 		r = redisCommand(reg->c, "HSCAN %sev:ids %s MATCH */%s "
-		    "COUNT 1000", reg->prefix, cursor, id);
+		    "COUNT 1000", reg->prefix, cursor, pattern);
 		if (db_check(reg->c, r, &cause) != 0)
 			ctl_redis_fail(ctl, cause);
 		strlcpy(cursor, r->element[0]->str, sizeof cursor);
@@ -445,6 +467,7 @@ event_find(struct ctl *ctl, const char *dept, const char *id)
 		}
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0);
+	free(pattern);
 	if (found > 1) {
 		ctl_warnx("event %s: several departments use this id; give "
 		    "--department or DEPT/ID", id);
@@ -526,7 +549,7 @@ event_list(struct ctl *ctl, int argc, char **argv)
 	struct registry	*reg;
 	redisReply	*r;
 	json_t		*arr, *o;
-	const char	*errstr;
+	const char	*errstr, *dept = NULL;
 	char		*cause, when[40];
 	long long	 limit = 20;
 	size_t		 i;
@@ -534,6 +557,8 @@ event_list(struct ctl *ctl, int argc, char **argv)
 
 	while ((ch = ctl_getopt(&ctl_event_cmds[1], argc, argv, "h",
 	    event_opts)) != -1) {
+		if (ch == 'D')
+			dept = optarg;
 		if (ch == 'l') {
 			limit = strtonum(optarg, 1, 10000, &errstr);
 			if (errstr != NULL) {
@@ -551,8 +576,14 @@ event_list(struct ctl *ctl, int argc, char **argv)
 	arr = json_array();
 	for (i = 0; i < r->elements; i++) {
 		o = event_load(ctl, strtoll(r->element[i]->str, NULL, 10));
-		if (o != NULL)
-			json_array_append_new(arr, o);
+		if (o == NULL)
+			continue;
+		if (dept != NULL && strcmp(dept, json_string_value(
+		    json_object_get(o, "dept"))) != 0) {
+			json_decref(o);
+			continue;
+		}
+		json_array_append_new(arr, o);
 	}
 	freeReplyObject(r);
 	if (ctl->json) {

@@ -1,8 +1,9 @@
 /*
  * fanout.c: turn an accepted event's audience into messages.
  *
- * The audience is resolved once, at acceptance (registry.lua save_match
- * keeps the matching residents as a bitmap in ev:E:m).  The fan-out then
+ * The audience is resolved once, as soon as the fan-out picks the event
+ * up right after acceptance (registry.lua save_match keeps the matching
+ * residents as a bitmap in ev:E:m, with the counts in the event's hash).  The fan-out then
  * walks it a chunk at a time (registry.lua expand: one resident per
  * phone), renders each message and adds the chunk to the outbox
  * (outbox.lua enqueue) together with the event's cursor.  A chunk is
@@ -183,17 +184,20 @@ fanout_release(struct fanout *fo, int again)
 static void
 fanout_abandon(struct fanout *fo, const char *why)
 {
-	struct conf	*conf = fanout_conf(fo);
+	const char	*argv[4];
+	char		 now[24];
 
 	log_warnx("fanout: event %s (%s/%s) cancelled: %s", fo->e,
 	    fo->have_ev ? fo->ev.department : "?",
 	    fo->have_ev ? fo->ev.id : "?", why);
-	rconn_command(fo->p->d->rc, NULL, NULL,
-	    "HSET %sev:%s state cancelled reason %s", conf->redis_prefix,
-	    fo->e, why);
-	rconn_command(fo->p->d->rc, NULL, NULL,
-	    "SREM %sevents:resolving %s", conf->redis_prefix, fo->e);
-	rconn_command(fo->p->d->rc, NULL, NULL, "DEL %s", fo->key);
+	/* Like a cancel: messages already queued are closed too. */
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	argv[0] = fo->e;
+	argv[1] = "cancelled";
+	argv[2] = now;
+	argv[3] = why;
+	pipeline_eval(fo->p, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
+	    NULL);
 	fanout_release(fo, 1);
 }
 
@@ -379,7 +383,6 @@ static void
 fanout_matched(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct fanout	*fo = arg;
-	struct conf	*conf = fanout_conf(fo);
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3) {
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
@@ -388,16 +391,15 @@ fanout_matched(struct rconn *rc, redisReply *r, void *arg)
 		fanout_release(fo, 0);
 		return;
 	}
-	if (strcmp(fo->cursor, "0") == 0) {
-		rconn_command(fo->p->d->rc, NULL, NULL,
-		    "HSET %sev:%s targeted %lld residents %lld optedout %lld",
-		    conf->redis_prefix, fo->e, r->element[2]->integer,
-		    r->element[0]->integer, r->element[1]->integer);
+	/* Integers when resolved now, strings when resumed. */
+	if (r->element[0]->type == REDIS_REPLY_INTEGER)
 		log_info("fanout: event %s (%s/%s): %lld phones from %lld "
 		    "residents (%lld opted out)", fo->e, fo->ev.department,
 		    fo->ev.id, r->element[2]->integer, r->element[0]->integer,
 		    r->element[1]->integer);
-	}
+	else
+		log_info("fanout: event %s (%s/%s): resuming at resident %s",
+		    fo->e, fo->ev.department, fo->ev.id, fo->cursor);
 	fanout_expand(fo);
 }
 
@@ -410,9 +412,13 @@ fanout_save_match(struct fanout *fo)
 	char				  n[3][16];
 	size_t				  argc = 0, i;
 
-	argv = xcalloc(6 + q->ngroups + q->ndistricts + q->nexclude,
+	char				 *evk;
+
+	xasprintf(&evk, "%sev:%s", fanout_conf(fo)->redis_prefix, fo->e);
+	argv = xcalloc(7 + q->ngroups + q->ndistricts + q->nexclude,
 	    sizeof *argv);
 	argv[argc++] = fo->key;
+	argv[argc++] = evk;
 	argv[argc++] = q->match_all ? "all" : "any";
 	/* Opt-outs do not apply to emergencies. */
 	argv[argc++] = fo->ev.priority == PRIO_EMERGENCY ? "0" : "1";
@@ -432,6 +438,7 @@ fanout_save_match(struct fanout *fo)
 	    argv, NULL, fanout_matched, fo) != 0)
 		fanout_release(fo, 0);
 	free(argv);
+	free(evk);
 }
 
 static void

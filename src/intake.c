@@ -109,7 +109,7 @@ intake_check(const char *json, size_t len, const struct conf *conf,
 	struct sms_len			 sl;
 	const char			*why;
 	char				*rcause;
-	size_t				 worst;
+	size_t				 worst, i;
 
 	*personal = 0;
 	if (len > BEVENT_MAX_JSON) {
@@ -142,8 +142,12 @@ intake_check(const char *json, size_t len, const struct conf *conf,
 	}
 	/* A recipient's name and district may add this much. */
 	worst = sl.chars;
-	if (*personal)
-		worst += INTAKE_NAME_RESERVE + INTAKE_PLACE_RESERVE;
+	for (i = 0; i < t->nvars; i++) {
+		if (strcmp(t->vars[i], "recipient_name") == 0)
+			worst += INTAKE_NAME_RESERVE;
+		else if (strcmp(t->vars[i], "district_name") == 0)
+			worst += INTAKE_PLACE_RESERVE;
+	}
 	if (worst > (size_t)conf->message_max_chars) {
 		xasprintf(cause, "text: %zu characters%s, over the limit of "
 		    "%d (message_max_chars)", worst, *personal ?
@@ -269,7 +273,7 @@ intake_reject(struct intake *in, const struct intake_entry *e,
 	log_mask_phones(why);
 	log_warnx("intake: entry %s rejected: %s", e->sid, why);
 	in->rejected++;
-	util_time_iso(time(NULL), when, sizeof when);
+	bevent_time_format(time(NULL), when, sizeof when);
 	argv[argc] = "XADD";
 	lens[argc++] = 4;
 	argv[argc] = in->dead;
@@ -345,9 +349,53 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 	intake_ack(in, e);
 }
 
+static void	intake_process_checked(struct intake *,
+		    struct intake_entry *);
+
+static void
+intake_known(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct intake		*in = arg;
+	struct intake_entry	*e = &in->batch[in->ibatch];
+
+	if (r == NULL) {
+		in->busy = 0;
+		intake_batch_free(in);
+		return;
+	}
+	/*
+	 * Accepted before a crash kept us from acknowledging it: ack it
+	 * now, without checking it again (its expiry may have passed, the
+	 * configuration changed: it is being broadcast all the same).
+	 */
+	if (r->type == REDIS_REPLY_STRING) {
+		log_info("intake: entry %s was accepted as event %s before; "
+		    "acknowledged", e->sid, r->str);
+		intake_ack(in, e);
+		return;
+	}
+	intake_process_checked(in, e);
+}
+
 /* Check one entry and accept or reject it. */
 static void
 intake_process(struct intake *in, struct intake_entry *e)
+{
+	if (!in->own_done) {
+		/* Read again (ours before a restart, or claimed). */
+		if (rconn_command(in->p->d->rc, intake_known, in,
+		    "HGET %sev:sids %s", intake_conf(in)->redis_prefix,
+		    e->sid) != 0) {
+			in->busy = 0;
+			intake_batch_free(in);
+		}
+		return;
+	}
+	intake_process_checked(in, e);
+}
+
+static void
+intake_process_checked(struct intake *in, struct intake_entry *e)
 {
 	struct conf	*conf = intake_conf(in);
 	const char	*json, *sig, *argv[14];
@@ -561,11 +609,14 @@ intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 	    !json_is_string(sig))
 		xasprintf(&why, "pubsub: 'sig' is not a string");
 	if (why != NULL) {
+		char	when[40];
+
 		log_mask_phones(why);
 		log_warnx("intake: %s", why);
+		bevent_time_format(time(NULL), when, sizeof when);
 		rconn_command(in->p->d->rc, NULL, NULL,
-		    "XADD %s * payload %b reason %s", in->dead, payload, len,
-		    why);
+		    "XADD %s * payload %b reason %s rejected_at %s", in->dead,
+		    payload, len, why, when);
 		free(why);
 		json_decref(o);
 		return;

@@ -5,9 +5,9 @@
  * first, events of one priority in turn) as large as the channels' free
  * slots, hands each to a channel, and writes the results back in batches
  * (outbox.lua done).  A taken message carries a lease in Redis; leases of
- * messages still with a channel are renewed, so only a dead daemon's
- * messages go back to the queue: at its own restart at once, or by any
- * other daemon once the lease has run out and its heartbeat is gone.
+ * messages still with a channel are renewed, so only a dead (or cut off)
+ * daemon's messages go back to the queue: at its own restart at once, or
+ * by any other daemon once the lease has run out unrenewed.
  * Those are the only messages that may be sent twice.
  *
  * Why results are batched: one Lua call per result would cost a round
@@ -283,9 +283,8 @@ outbox_dispatch(struct outbox *ob, struct outbox_job *job)
 			return;
 		}
 	}
-	/* No free slot after all: back through the retry queue, at once. */
-	outbox_result_add(ob, job->id, "tempfail", "", "", "no channel free",
-	    pipeline_now());
+	/* No free slot after all: back to the queue, no attempt counted. */
+	outbox_result_add(ob, job->id, "requeue", "", "", "", 0);
 	outbox_job_free(job);
 }
 

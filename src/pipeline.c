@@ -19,6 +19,7 @@
 #include "db.h"
 #include "district.h"
 #include "fanout.h"
+#include "http.h"
 #include "intake.h"
 #include "log.h"
 #include "outbox.h"
@@ -29,6 +30,7 @@
 #include "xmalloc.h"
 
 #include "registry-lua.h"
+#include "buf.h"
 
 static const char *const pipeline_scripts[SCRIPT_COUNT] = {
 	lua_registry,
@@ -222,6 +224,64 @@ pipeline_reloaded(struct daemon *d, void *arg)
 		p->dt = dt;
 	}
 	intake_reloaded(p->in);
+}
+
+/* Check what the configuration names, without Redis. */
+int
+pipeline_check(const struct conf *conf, char **cause)
+{
+	const struct conf_channel	*cc;
+	struct district_table		*dt;
+	struct tmpl_set			*t;
+	struct http_request		 req;
+	struct channel_msg		 msg;
+	struct buf			 out;
+	char				*why;
+	size_t				 i;
+
+	buf_init(&out, 0);
+	if ((t = tmpl_set_load(conf->templates_dir, &why)) == NULL) {
+		buf_printf(&out, "templates_dir: %s\n", why);
+		free(why);
+	} else
+		tmpl_set_free(t);
+	dt = district_table_new();
+	if (district_table_load(dt, conf->districts_file, &why) != 0) {
+		buf_printf(&out, "districts_file: %s\n", why);
+		free(why);
+	}
+	district_table_free(dt);
+	memset(&msg, 0, sizeof msg);
+	msg.id = "1:1";
+	msg.to = "13800138000";
+	msg.text = "test";
+	msg.signature = "";
+	for (i = 0; i < conf->nchannels; i++) {
+		cc = &conf->channels[i];
+		if (channel_ops_find(cc->type == CHANNEL_HTTP ? "http" :
+		    "modem") == NULL) {
+			buf_printf(&out, "channel %s: type %s is not available "
+			    "in this version\n", cc->id,
+			    cc->type == CHANNEL_HTTP ? "http" : "modem");
+			continue;
+		}
+		if (cc->type != CHANNEL_HTTP)
+			continue;
+		/* A ${name} the driver does not know fails every send. */
+		if (prov_generic_request(cc, &msg, &req, &why) != 0) {
+			buf_printf(&out, "channel %s: %s\n", cc->id, why);
+			free(why);
+			continue;
+		}
+		http_request_free(&req);
+	}
+	if (out.len == 0) {
+		buf_free(&out);
+		return (0);
+	}
+	out.data[--out.len] = '\0';		/* the last newline */
+	*cause = buf_steal(&out);
+	return (-1);
 }
 
 /* Load templates and districts, start the channels and the three parts. */

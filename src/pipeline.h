@@ -49,6 +49,12 @@ struct pipeline {
 	struct outbox		*ob;
 };
 
+/*
+ * Check what the configuration names, without Redis: the templates load,
+ * the district table loads, every channel's type is available and its
+ * request templates expand.  -1 with cause (one problem per line).
+ */
+int	 pipeline_check(const struct conf *, char **cause);
 /* Load templates and districts, start the channels and the three parts. */
 int	 pipeline_start(struct pipeline *, struct daemon *, char **cause);
 /* Free everything (after the loop has ended). */

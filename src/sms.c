@@ -111,6 +111,42 @@ sms_gsm7_char(unsigned int cp, int *escaped)
 	return (esc != -1);
 }
 
+/* The septet for a code point; -1 when GSM 7-bit cannot carry it. */
+int
+sms_gsm7_septet(unsigned int cp, unsigned char *septet, int *escaped)
+{
+	int	s, esc;
+
+	if ((s = sms_gsm7_lookup(cp, &esc)) == -1)
+		return (-1);
+	*septet = (unsigned char)s;
+	if (escaped != NULL)
+		*escaped = esc;
+	return (0);
+}
+
+/* The code point of a septet, escaped or not. */
+unsigned int
+sms_gsm7_decode(unsigned char septet, int escaped)
+{
+	size_t	i;
+
+	septet &= 0x7f;
+	if (escaped) {
+		for (i = 0; i < nitems(sms_gsm7_ext); i++) {
+			if (sms_gsm7_ext[i].code == septet)
+				return (sms_gsm7_ext[i].cp);
+		}
+	}
+	/*
+	 * 0x1b escaped once more would reach a further extension table;
+	 * none is defined, and 23.038 6.2.1.1 says to show a space.
+	 */
+	if (septet == SMS_GSM7_ESC)
+		return (0x20);
+	return (sms_gsm7_basic[septet]);
+}
+
 /* "GSM 7-bit" or "UCS-2". */
 const char *
 sms_coding_name(enum sms_coding coding)

@@ -32,5 +32,16 @@ int	 sms_measure(const char *text, size_t len, struct sms_len *,
 const char *sms_coding_name(enum sms_coding);
 /* 1 when the code point is in the GSM default alphabet or extension. */
 int	 sms_gsm7_char(unsigned int cp, int *escaped);
+/*
+ * The septet for a code point, *escaped 1 when it is in the extension
+ * table (sent after the 0x1b escape); -1 when GSM 7-bit cannot carry it.
+ */
+int	 sms_gsm7_septet(unsigned int cp, unsigned char *septet, int *escaped);
+/*
+ * The code point of a septet, from the extension table when escaped; an
+ * escaped septet the extension table lacks gives the default alphabet's
+ * character and 0x1b itself a space (TS 23.038 6.2.1.1).
+ */
+unsigned int sms_gsm7_decode(unsigned char septet, int escaped);
 
 #endif

@@ -7,6 +7,8 @@
 -- Layout (P = prefix; E = event number, a dense integer; R = resident id):
 --   P ev:seq             counter of event numbers
 --   P ev:ids             hash  "department/id" -> E
+--   P ev:sids            hash  stream entry id -> E (an entry read again
+--                        after a crash is known at once)
 --   P ev:E               hash  the event: dept id kind priority json sig
 --                        stream_id state text accepted not_before expires
 --                        cursor targeted messages, and n:<state> counters
@@ -24,6 +26,9 @@
 --   P inflight:<inst>    zset  "E:R" handed to a channel by instance
 --                        <inst>, by lease deadline (ms)
 --   P inflight:owners    set   instances that may hold leases
+--   P ref:<chan>:<ref>:<phone>  "E:R" of the message a channel
+--                        reference names (a modem's TP-MR wraps at 255,
+--                        hence the number in the key), for 3 days
 --   P events:draining    set   E stopped (cancelled, expired) whose queue
 --                        still holds messages to close
 --
@@ -37,6 +42,7 @@ local OP = ARGV[2]
 local PRIOS = { 'emergency', 'urgent', 'routine' }
 local FINAL = { sent = true, delivered = true, failed = true,
     expired = true, cancelled = true, unknown = true }
+local REF_TTL = 3 * 86400	-- seconds a report may take to come back
 
 local function evkey(e)
 	return P .. 'ev:' .. e
@@ -160,6 +166,7 @@ local function accept()
 	end
 	e = redis.call('INCR', P .. 'ev:seq')
 	redis.call('HSET', P .. 'ev:ids', dept .. '/' .. id, e)
+	redis.call('HSET', P .. 'ev:sids', sid, e)
 	local state = kind == 'cancel' and 'done' or 'resolving'
 	redis.call('HSET', evkey(e), 'dept', dept, 'id', id, 'kind', kind,
 	    'priority', prio, 'json', json, 'sig', sig, 'stream_id', sid,
@@ -347,6 +354,13 @@ local function done()
 				reach(e, 's', m[2], m[3], 1)
 			elseif res == 'permfail' then
 				state = 'failed'
+			elseif res == 'requeue' then
+				-- Taken but no channel had room after all: back
+				-- to the front, and the attempt does not count.
+				state = 'queued'
+				redis.call('HINCRBY', mk, 'attempts', -1)
+				redis.call('LPUSH', P .. 'evq:' .. e, r)
+				activate(e)
 			elseif res == 'unknown' then
 				state = 'unknown'
 			elseif ev[2] == 'cancelled' or ev[2] == 'expired' then
@@ -366,6 +380,13 @@ local function done()
 			    'updated', now)
 			if ref ~= '' then
 				redis.call('HSET', mk, 'ref', ref)
+				-- A later delivery report names (ref, phone).
+				if state == 'sent' or state == 'unknown' then
+					local ph = redis.call('HGET', mk, 'phone')
+					redis.call('SET', P .. 'ref:' .. chan ..
+					    ':' .. ref .. ':' .. ph, id, 'EX',
+					    REF_TTL)
+				end
 			end
 			if err ~= '' then
 				redis.call('HSET', mk, 'error', err)
@@ -504,7 +525,7 @@ local function drain()
 	for _, r in ipairs(rids) do
 		finish_unsent(e, r, final, now)
 	end
-	-- Retries waiting for their time belong to the queue too.
+	-- Retries still waiting are closed by tick() when they fall due.
 	local left = redis.call('LLEN', q)
 	if left == 0 then
 		redis.call('HSET', k, 'active', '0')
@@ -512,6 +533,51 @@ local function drain()
 	end
 	flush_counts()
 	return left
+end
+
+-- report NOW (CHANNEL REF PHONE STATE DETAIL)*: delivery reports.  STATE
+-- is 1 delivered or -1 failed.  A message that was sent, or whose outcome
+-- was unknown, takes the reported state; anything else is left alone (a
+-- late or repeated report).  Returns how many messages changed.
+local function report()
+	local now, n = ARGV[3], 0
+	for i = 4, #ARGV, 5 do
+		local chan, ref, ph, st, detail = ARGV[i], ARGV[i + 1],
+		    ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+		local rk = P .. 'ref:' .. chan .. ':' .. ref .. ':' .. ph
+		local id = redis.call('GET', rk)
+		local e = id and string.match(id, '^(%d+):')
+		if e then
+			local mk = P .. 'msg:' .. id
+			local m = redis.call('HMGET', mk, 'state', 'd', 'g')
+			if m[1] == 'sent' or m[1] == 'unknown' then
+				local state = st == '1' and 'delivered' or
+				    'failed'
+				redis.call('HSET', mk, 'state', state,
+				    'updated', now, 'report', detail)
+				count(e, m[1], -1)
+				count(e, state, 1)
+				if state == 'delivered' then
+					reach(e, 'd', m[2], m[3], 1)
+					if m[1] == 'unknown' then
+						reach(e, 's', m[2], m[3], 1)
+					end
+				end
+				redis.call('DEL', rk)
+				n = n + 1
+			end
+		end
+	end
+	flush_counts()
+	return n
+end
+
+-- stop E STATE NOW REASON: stop an event by number (the fan-out gives
+-- up on an event it cannot render any more).
+local function stop()
+	local e, state, now, why = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+	redis.call('HSET', evkey(e), 'reason', why)
+	return stop_event(e, state, now)
 end
 
 -- cancel DEPT ID NOW: stop an event by department and id.  Returns the
@@ -526,7 +592,7 @@ end
 
 local ops = { accept = accept, enqueue = enqueue, take = take, done = done,
     requeue = requeue, renew = renew, tick = tick, drain = drain,
-    cancel = cancel }
+    cancel = cancel, report = report, stop = stop }
 local fn = ops[OP]
 if not fn then
 	return redis.error_reply('outbox.lua: unknown operation ' ..

@@ -790,20 +790,26 @@ local function list()
 	return out
 end
 
--- save_match KEY QUERY...: the audience of an event, kept in KEY (a
+-- save_match KEY EVKEY QUERY...: the audience of an event, kept in KEY (a
 -- bitmap of matching residents) so that its fan-out can go in chunks and
--- resume after a crash.  Idempotent: an existing KEY is kept.  Returns
+-- resume after a crash, with its counts in the event's hash EVKEY, in
+-- the same step.  Idempotent: a resumed fan-out keeps both.  Returns
 -- { residents, optedout, phones }.
 local function save_match()
-	local key = ARGV[3]
-	if redis.call('EXISTS', key) == 1 then
-		return { redis.call('BITCOUNT', key), 0, distinct(key) }
+	local key, evk = ARGV[3], ARGV[4]
+	if redis.call('EXISTS', key) == 1 or
+	    redis.call('HGET', evk, 'cursor') ~= '0' then
+		-- Resumed: the counts were written with the bitmap.
+		return redis.call('HMGET', evk, 'residents', 'optedout',
+		    'targeted')
 	end
-	local before, dropped = match(4)
+	local before, dropped = match(5)
 	local phones = distinct(T .. 'm')
 	if redis.call('EXISTS', T .. 'm') == 1 then
 		redis.call('RENAME', T .. 'm', key)
 	end
+	redis.call('HSET', evk, 'residents', before, 'optedout', dropped,
+	    'targeted', phones)
 	cleanup()
 	return { before, dropped, phones }
 end

@@ -192,7 +192,7 @@ test_good(void **state)
 	assert_int_equal(d->max_audience, 0);
 	assert_null(conf_department_find(conf, "nobody"));
 
-	assert_int_equal(conf->nchannels, 2);
+	assert_int_equal(conf->nchannels, 1);
 	c = conf_channel_find(conf, "http1");
 	assert_non_null(c);
 	assert_int_equal(c->type, CHANNEL_HTTP);
@@ -261,7 +261,7 @@ test_example(void **state)
 		expect_error(&errs, "(no error expected)");
 	assert_non_null(conf);
 	assert_int_equal(errs.nwarnings, 0);
-	assert_int_equal(conf->nchannels, 2);
+	assert_int_equal(conf->nchannels, 1);
 	conf_free(conf);
 	conf_errors_free(&errs);
 	free(path);
