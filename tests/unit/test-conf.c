@@ -192,7 +192,7 @@ test_good(void **state)
 	assert_int_equal(d->max_audience, 0);
 	assert_null(conf_department_find(conf, "nobody"));
 
-	assert_int_equal(conf->nchannels, 1);
+	assert_int_equal(conf->nchannels, 2);
 	c = conf_channel_find(conf, "http1");
 	assert_non_null(c);
 	assert_int_equal(c->type, CHANNEL_HTTP);
