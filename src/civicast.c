@@ -32,6 +32,7 @@ static const struct ctl_cmd *ctl_tables[] = {
 	ctl_audience_cmds,
 	ctl_status_cmds,
 	ctl_event_cmds,
+	ctl_modem_cmds,
 };
 
 /* Print "civicast: ..." to stderr. */

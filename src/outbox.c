@@ -441,6 +441,44 @@ outbox_flush(struct outbox *ob)
 }
 
 static void
+outbox_reported(struct rconn *rc, redisReply *r, void *arg)
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("outbox: report: %s", r->str);
+}
+
+/* A channel's delivery report: record it. */
+void
+outbox_report(void *arg, struct channel *ch, const struct channel_report *rep)
+{
+	struct outbox	*ob = arg;
+	const char	*argv[6];
+	char		 now[24], masked[PHONE_BUFSIZE];
+
+	if (rep->state == 0)
+		return;		/* the network is still trying */
+	phone_mask(rep->to, masked);
+	log_info("outbox: report via %s for ref %s to %s: %s (%s)",
+	    ch->conf->id, rep->ref, masked, rep->state > 0 ? "delivered" :
+	    "failed", rep->detail != NULL ? rep->detail : "-");
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	argv[0] = now;
+	argv[1] = ch->conf->id;
+	argv[2] = rep->ref;
+	argv[3] = rep->to;
+	argv[4] = rep->state > 0 ? "1" : "-1";
+	argv[5] = rep->detail != NULL ? rep->detail : "";
+	/*
+	 * Not connected: the report is lost, and the message stays "sent"
+	 * (or "unknown").  Reports are best effort in GSM too.
+	 */
+	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "report", 6, argv, NULL,
+	    outbox_reported, ob) != 0)
+		log_warnx("outbox: report for ref %s not recorded: Redis down",
+		    rep->ref);
+}
+
+static void
 outbox_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
 	outbox_flush(arg);

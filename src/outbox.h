@@ -16,6 +16,11 @@ void		 outbox_free(struct outbox *);
 void		 outbox_connected(struct outbox *);
 /* There may be new messages: take some soon. */
 void		 outbox_kick(struct outbox *);
+struct channel;
+struct channel_report;
+/* A channel's delivery report (channel_report_cb): record it. */
+void		 outbox_report(void *arg, struct channel *,
+		    const struct channel_report *);
 
 /*
  * Milliseconds to wait after failed attempt number `attempt` (1, 2, ...):

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
+#include <jansson.h>
 
 #include "channel.h"
 #include "conf.h"
@@ -38,6 +40,16 @@ static const char *const pipeline_scripts[SCRIPT_COUNT] = {
 };
 
 static void	pipeline_load_scripts(struct pipeline *);
+
+static void
+pipeline_report(void *arg, struct channel *ch,
+    const struct channel_report *rep)
+{
+	struct pipeline	*p = arg;
+
+	if (p->ob != NULL)
+		outbox_report(p->ob, ch, rep);
+}
 
 /* Milliseconds since the epoch. */
 long long
@@ -167,6 +179,45 @@ pipeline_lost(struct rconn *rc, void *arg)
 	struct pipeline	*p = arg;
 
 	p->ready = 0;
+}
+
+/*
+ * Every PIPELINE_STATUS_S seconds each channel that can tell its state
+ * (modems) writes it to <prefix>channel:<id> (JSON, expiring, so a
+ * channel whose daemon is gone disappears) for `civicast modem list`.
+ */
+#define PIPELINE_STATUS_S	5
+
+static void
+pipeline_status_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct pipeline	*p = arg;
+	struct conf	*conf = p->d->conf;
+	struct timeval	 tv = { PIPELINE_STATUS_S, 0 };
+	json_t		*o;
+	char		*s;
+	size_t		 i;
+
+	evtimer_add(p->ev_status, &tv);
+	if (!p->ready)
+		return;
+	for (i = 0; i < p->nchans; i++) {
+		if (p->chans[i].ops->status == NULL ||
+		    (o = p->chans[i].ops->status(&p->chans[i])) == NULL)
+			continue;
+		json_object_set_new(o, "instance", json_string(conf->instance));
+		json_object_set_new(o, "type",
+		    json_string(p->chans[i].ops->type));
+		json_object_set_new(o, "seen", json_integer(time(NULL)));
+		s = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		rconn_command(p->d->rc, NULL, NULL, "SET %schannel:%s %s EX %d",
+		    conf->redis_prefix, p->chans[i].conf->id, s,
+		    PIPELINE_STATUS_S * 4);
+		rconn_command(p->d->rc, NULL, NULL, "SADD %schannels %s",
+		    conf->redis_prefix, p->chans[i].conf->id);
+		free(s);
+	}
 }
 
 /*
@@ -320,6 +371,9 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 		ch = &p->chans[p->nchans];
 		ch->conf = &conf->channels[i];
 		ch->ops = ops;
+		/* The outbox is made below; reports come only once it runs. */
+		ch->report = pipeline_report;
+		ch->report_arg = p;
 		if (ops->init(ch, d->base, &why) != 0) {
 			xasprintf(cause, "channel %s: %s", ch->conf->id, why);
 			free(why);
@@ -335,6 +389,10 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 	p->in = intake_new(p);
 	p->fo = fanout_new(p);
 	p->ob = outbox_new(p);
+	if ((p->ev_status = evtimer_new(d->base, pipeline_status_cb, p)) ==
+	    NULL)
+		fatalx("pipeline: evtimer_new");
+	pipeline_status_cb(-1, 0, p);
 	rconn_on_connect(d->rc, pipeline_connected, p);
 	rconn_on_lost(d->rc, pipeline_lost, p);
 	daemon_on_reload(d, pipeline_reloaded, p);
@@ -353,6 +411,8 @@ pipeline_free(struct pipeline *p)
 		fanout_free(p->fo);
 	if (p->ob != NULL)
 		outbox_free(p->ob);
+	if (p->ev_status != NULL)
+		event_free(p->ev_status);
 	for (i = 0; i < p->nchans; i++)
 		p->chans[i].ops->fini(&p->chans[i]);
 	free(p->chans);

@@ -21,6 +21,7 @@
 
 struct channel;
 struct conf;
+struct event;
 struct daemon;
 struct district_table;
 struct fanout;
@@ -47,6 +48,7 @@ struct pipeline {
 	struct intake		*in;
 	struct fanout		*fo;
 	struct outbox		*ob;
+	struct event		*ev_status;	/* channel states to Redis */
 };
 
 /*

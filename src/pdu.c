@@ -1,0 +1,1180 @@
+/*
+ * pdu.c: SMS-SUBMIT and SMS-STATUS-REPORT PDUs (3GPP TS 23.040), text in
+ * the GSM 7-bit default alphabet or UCS-2 (3GPP TS 23.038).
+ *
+ * Encoding decisions:
+ *  - Text is strict UTF-8.  Control characters are refused except LF
+ *    and CR, which the GSM default alphabet has (0x0a, 0x0d) and which
+ *    are plain units in UCS-2; form feed, although in the extension
+ *    table, is refused like the other C0/C1 controls.
+ *  - A number with a leading '+' is international (TOA 0x91).  Without
+ *    it, PDU_NATIONAL sends the digits as they are (0xA1); for
+ *    PDU_INTERNATIONAL a canonical 11-digit mobile number gets the
+ *    country code 86 (0x91) and any other digit string (a short code
+ *    such as 12345) goes out with an unknown type of number (0x81).
+ *  - A validity period past 63 weeks is sent as 63 weeks, the longest
+ *    a relative TP-VP can say.
+ *  - Status reports are encoded with SMSC timestamps in China Standard
+ *    Time (+08:00), as a Chinese SMSC would send them.
+ *
+ * Decoding takes untrusted bytes (the modem simulator, the fuzzer): every
+ * length is checked against the octets there are.  8-bit user data is
+ * returned as text in upper-case hex, since it need not be text at all;
+ * a lone UTF-16 surrogate or U+0000 in UCS-2 becomes U+FFFD.
+ */
+#include "compat.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "pdu.h"
+#include "sms.h"
+#include "xmalloc.h"
+
+#define PDU_UD_MAX	140	/* TP-UD octets (23.040 9.2.3.16) */
+#define PDU_GSM7_MAX	160	/* septets in 140 octets */
+#define PDU_UCS2_MAX	70	/* UTF-16 units in 140 octets */
+#define PDU_DIGITS_MAX	20	/* address digits (23.040 9.1.2.5) */
+#define PDU_OCTETS_MAX	256	/* decoder input, generous */
+#define PDU_ESC		0x1b	/* the GSM escape to the extension table */
+#define PDU_CST		(8 * 3600)	/* China Standard Time, UTC+8 */
+
+/* One character of the text as the septets or UTF-16 units it costs. */
+struct pdu_char {
+	unsigned int	cp;
+	uint16_t	u[2];
+	uint8_t		n;
+};
+
+/* What every part of one message shares. */
+struct pdu_enc {
+	char		 da[PDU_DIGITS_MAX + 1];
+	int		 datoa;
+	char		 sc[PDU_DIGITS_MAX + 1];
+	int		 sctoa;		/* 0: no SMSC, "00" */
+	int		 vp;		/* -1: no TP-VP */
+	int		 srr;
+	int		 gsm;
+	int		 ref16;
+	unsigned int	 ref;
+	size_t		 total;
+};
+
+/* Reads octets with bounds checks. */
+struct pdu_rd {
+	const unsigned char	*p;
+	size_t			 len;
+	size_t			 off;
+};
+
+/*
+ * Check a number: optional '+', then 1 to 20 digits.  The digits go to
+ * out; *plus says whether there was a '+'.
+ */
+static int
+pdu_number(const char *in, char *out, int *plus, const char *what,
+    char **cause)
+{
+	const char	*s = in;
+	size_t		 n = 0;
+
+	*plus = 0;
+	if (*s == '+') {
+		*plus = 1;
+		s++;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9') {
+			xasprintf(cause, "%s is not digits: %s", what, in);
+			return (-1);
+		}
+		if (n == PDU_DIGITS_MAX) {
+			xasprintf(cause, "%s longer than %d digits: %s", what,
+			    PDU_DIGITS_MAX, in);
+			return (-1);
+		}
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	if (n == 0) {
+		xasprintf(cause, "%s is empty", what);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Digits as semi-octets (23.040 9.1.2.3): the first digit in the low
+ * nibble, an odd count padded with 0xF in the last high nibble.
+ */
+static size_t
+pdu_semi(unsigned char *o, const char *digits)
+{
+	size_t	i, n = strlen(digits);
+
+	for (i = 0; i < n; i++) {
+		if (i % 2 == 0)
+			o[i / 2] = 0xf0 | (digits[i] - '0');
+		else
+			o[i / 2] = (o[i / 2] & 0x0f) | (digits[i] - '0') << 4;
+	}
+	return ((n + 1) / 2);
+}
+
+/* Octets as upper-case hex. */
+static void
+pdu_hex(const unsigned char *o, size_t n, char *hex)
+{
+	static const char	xd[] = "0123456789ABCDEF";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = xd[o[i] >> 4];
+		hex[2 * i + 1] = xd[o[i] & 0x0f];
+	}
+	hex[2 * n] = '\0';
+}
+
+/*
+ * The relative TP-VP octet for a validity in minutes, rounded up to the
+ * next value it can say (23.040 9.2.3.12.1): 0-143 are 5-minute steps
+ * up to 12 hours, 144-167 half hours up to 24 hours, 168-196 days up to
+ * 30 days, 197-255 weeks up to 63 weeks.
+ */
+static int
+pdu_vp_octet(long m)
+{
+	if (m <= 720)
+		return ((int)((m + 4) / 5 - 1));
+	if (m <= 1440)
+		return ((int)(143 + (m - 720 + 29) / 30));
+	if (m <= 30 * 1440)
+		return ((int)(166 + (m + 1439) / 1440));
+	if (m <= 63 * 10080)
+		return ((int)(192 + (m + 10079) / 10080));
+	return (255);
+}
+
+/*
+ * One strict UTF-8 character (no overlong forms, surrogates or code
+ * points past U+10FFFF); its length, or 0 when invalid.
+ */
+static size_t
+pdu_utf8(const unsigned char *s, size_t n, unsigned int *cp)
+{
+	unsigned int	c = s[0], min;
+	size_t		need, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return (1);
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return (0);
+	if (n < need)
+		return (0);
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (need);
+}
+
+/* Append a code point as UTF-8. */
+static void
+pdu_put_utf8(struct buf *b, unsigned int cp)
+{
+	unsigned char	u[4];
+	size_t		n;
+
+	if (cp < 0x80) {
+		u[0] = cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = 0xc0 | cp >> 6;
+		u[1] = 0x80 | (cp & 0x3f);
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = 0xe0 | cp >> 12;
+		u[1] = 0x80 | ((cp >> 6) & 0x3f);
+		u[2] = 0x80 | (cp & 0x3f);
+		n = 3;
+	} else {
+		u[0] = 0xf0 | cp >> 18;
+		u[1] = 0x80 | ((cp >> 12) & 0x3f);
+		u[2] = 0x80 | ((cp >> 6) & 0x3f);
+		u[3] = 0x80 | (cp & 0x3f);
+		n = 4;
+	}
+	buf_add(b, u, n);
+}
+
+/*
+ * Split text into characters, each with the septets (when every
+ * character is GSM) or UTF-16 units it costs.
+ */
+static int
+pdu_chars(const char *text, struct pdu_char **out, size_t *nout, int *gsm,
+    char **cause)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	struct pdu_char		*c;
+	size_t			 len = strlen(text), i = 0, n = 0, k;
+	unsigned int		 cp;
+	unsigned char		 sep;
+	int			 esc;
+
+	c = xreallocarray(NULL, len + 1, sizeof *c);
+	*gsm = 1;
+	while (i < len) {
+		if ((k = pdu_utf8(s + i, len - i, &cp)) == 0) {
+			xasprintf(cause, "invalid UTF-8 at byte %zu", i);
+			free(c);
+			return (-1);
+		}
+		if ((cp < 0x20 && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp <= 0x9f)) {
+			xasprintf(cause, "control character U+%04X at byte %zu",
+			    cp, i);
+			free(c);
+			return (-1);
+		}
+		if (*gsm && sms_gsm7_septet(cp, &sep, &esc) == -1)
+			*gsm = 0;
+		c[n++].cp = cp;
+		i += k;
+	}
+	for (i = 0; i < n; i++) {
+		cp = c[i].cp;
+		if (*gsm) {
+			(void)sms_gsm7_septet(cp, &sep, &esc);
+			/* An extension character is ESC then its septet. */
+			if (esc) {
+				c[i].u[0] = PDU_ESC;
+				c[i].u[1] = sep;
+				c[i].n = 2;
+			} else {
+				c[i].u[0] = sep;
+				c[i].n = 1;
+			}
+		} else if (cp > 0xffff) {
+			/* Outside the BMP: a surrogate pair (UTF-16). */
+			c[i].u[0] = 0xd800 | ((cp - 0x10000) >> 10);
+			c[i].u[1] = 0xdc00 | ((cp - 0x10000) & 0x3ff);
+			c[i].n = 2;
+		} else {
+			c[i].u[0] = cp;
+			c[i].n = 1;
+		}
+	}
+	*out = c;
+	*nout = n;
+	return (0);
+}
+
+/* The end of the part that starts at character start, filled greedily. */
+static size_t
+pdu_fill(const struct pdu_char *c, size_t n, size_t start, size_t cap)
+{
+	size_t	used = 0;
+
+	while (start < n && used + c[start].n <= cap)
+		used += c[start++].n;
+	return (start);
+}
+
+/* Write a septet at bit position bit, least significant bit first. */
+static void
+pdu_put7(unsigned char *ud, size_t bit, unsigned int s)
+{
+	size_t	o = bit / 8, sh = bit % 8;
+
+	ud[o] |= (unsigned char)(s << sh);
+	if (sh > 1)
+		ud[o + 1] |= (unsigned char)(s >> (8 - sh));
+}
+
+/* Build one SMS-SUBMIT part from n characters. */
+static void
+pdu_build(const struct pdu_enc *e, const struct pdu_char *c, size_t n,
+    size_t seq, struct pdu_part *part)
+{
+	unsigned char	 o[12 + 164], *ud;
+	size_t		 len = 0, smsclen, udhl = 0, udlpos, i, j, bit, k;
+	unsigned int	 fo;
+
+	memset(o, 0, sizeof o);
+	/* SMSC: length 0 means the SIM's (27.005 3.3.1 / 24.011 8.2.5.1). */
+	if (e->sctoa == 0)
+		o[len++] = 0;
+	else {
+		k = pdu_semi(o + len + 2, e->sc);
+		o[len] = (unsigned char)(1 + k);	/* TOA + digits */
+		o[len + 1] = (unsigned char)e->sctoa;
+		len += 2 + k;
+	}
+	smsclen = len;
+
+	/*
+	 * First octet (23.040 9.2.2.2): TP-MTI 01 SMS-SUBMIT, TP-RD 0,
+	 * TP-VPF 10 relative (bits 4-3), TP-SRR bit 5, TP-UDHI bit 6,
+	 * TP-RP 0.
+	 */
+	fo = 0x01;
+	if (e->vp >= 0)
+		fo |= 0x10;
+	if (e->srr)
+		fo |= 0x20;
+	if (e->total > 1)
+		fo |= 0x40;
+	o[len++] = fo;
+	o[len++] = 0;	/* TP-MR: AT+CMGS has the modem assign it */
+	/* TP-DA: length in digits, not octets (23.040 9.1.2.5). */
+	o[len++] = (unsigned char)strlen(e->da);
+	o[len++] = (unsigned char)e->datoa;
+	len += pdu_semi(o + len, e->da);
+	o[len++] = 0x00;			/* TP-PID: plain SMS */
+	o[len++] = e->gsm ? 0x00 : 0x08;	/* TP-DCS, 23.038 4 */
+	if (e->vp >= 0)
+		o[len++] = (unsigned char)e->vp;
+	udlpos = len++;
+	ud = o + len;
+
+	if (e->total > 1) {
+		/* 23.040 9.2.3.24.1 (IEI 00) and 9.2.3.24.8 (IEI 08). */
+		if (e->ref16) {
+			ud[0] = 6;
+			ud[1] = 0x08;
+			ud[2] = 4;
+			ud[3] = (e->ref >> 8) & 0xff;
+			ud[4] = e->ref & 0xff;
+			udhl = 7;
+		} else {
+			ud[0] = 5;
+			ud[1] = 0x00;
+			ud[2] = 3;
+			ud[3] = e->ref & 0xff;
+			udhl = 6;
+		}
+		ud[udhl - 2] = (unsigned char)e->total;
+		ud[udhl - 1] = (unsigned char)seq;
+	}
+
+	if (e->gsm) {
+		/*
+		 * The text starts on a septet boundary after the UDH
+		 * (23.040 9.2.3.24), so old phones that ignore the UDH still
+		 * see whole septets: fill bits pad the UDH out to them.
+		 */
+		bit = udhl * 8 + (7 - (udhl * 8) % 7) % 7;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < c[i].n; j++) {
+				pdu_put7(ud, bit, c[i].u[j]);
+				bit += 7;
+			}
+		}
+		/* TP-UDL counts septets, the UDH and fill included. */
+		o[udlpos] = (unsigned char)(bit / 7);
+		len += (bit + 7) / 8;
+	} else {
+		k = udhl;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < c[i].n; j++) {
+				ud[k++] = c[i].u[j] >> 8;	/* UCS-2 is BE */
+				ud[k++] = c[i].u[j] & 0xff;
+			}
+		}
+		o[udlpos] = (unsigned char)k;	/* octets for UCS-2 */
+		len += k;
+	}
+	part->tpdu_len = len - smsclen;
+	pdu_hex(o, len, part->hex);
+}
+
+/* Encode text to number as SMS-SUBMIT parts. */
+int
+pdu_encode_submit(const char *number, const char *text,
+    const struct pdu_opts *opts, struct pdu_part *parts, size_t maxparts,
+    size_t *nparts, char **cause)
+{
+	struct pdu_enc	 e;
+	struct pdu_char	*c;
+	char		 digits[PDU_DIGITS_MAX + 1];
+	size_t		 nc, i, units = 0, cap, need, limit, start, end;
+	int		 plus;
+
+	*nparts = 0;
+	*cause = NULL;
+	memset(&e, 0, sizeof e);
+	if (pdu_number(number, digits, &plus, "number", cause) != 0)
+		return (-1);
+	if (plus) {
+		strlcpy(e.da, digits, sizeof e.da);
+		e.datoa = 0x91;
+	} else if (opts->numtype == PDU_NATIONAL) {
+		strlcpy(e.da, digits, sizeof e.da);
+		e.datoa = 0xa1;
+	} else if (strlen(digits) == 11 && digits[0] == '1') {
+		/* A canonical mainland mobile number: country code 86. */
+		e.da[0] = '8';
+		e.da[1] = '6';
+		strlcpy(e.da + 2, digits, sizeof e.da - 2);
+		e.datoa = 0x91;
+	} else {
+		strlcpy(e.da, digits, sizeof e.da);
+		e.datoa = 0x81;
+	}
+	if (opts->smsc != NULL) {
+		if (pdu_number(opts->smsc, e.sc, &plus, "SMSC", cause) != 0)
+			return (-1);
+		if (strlen(e.sc) > PDU_DIGITS_MAX) {
+			xasprintf(cause, "SMSC too long: %s", opts->smsc);
+			return (-1);
+		}
+		e.sctoa = plus ? 0x91 : 0x81;
+	}
+	if (opts->vp_minutes < 0) {
+		xasprintf(cause, "negative validity period: %d",
+		    opts->vp_minutes);
+		return (-1);
+	}
+	e.vp = opts->vp_minutes > 0 ? pdu_vp_octet(opts->vp_minutes) : -1;
+	e.srr = opts->srr != 0;
+	e.ref16 = opts->ref16 != 0;
+	e.ref = opts->ref;
+
+	if (pdu_chars(text, &c, &nc, &e.gsm, cause) != 0)
+		return (-1);
+	for (i = 0; i < nc; i++)
+		units += c[i].n;
+	if (units <= (e.gsm ? PDU_GSM7_MAX : PDU_UCS2_MAX)) {
+		need = 1;
+		cap = units;
+	} else {
+		/*
+		 * The UDH takes 6 octets with an 8-bit reference, 7 with a
+		 * 16-bit one: 7 or 8 septets with fill (153 or 152 left),
+		 * or 134 or 133 octets, 67 or 66 units.
+		 */
+		i = e.ref16 ? 7 : 6;
+		if (e.gsm)
+			cap = PDU_GSM7_MAX - (i * 8 + 6) / 7;
+		else
+			cap = (PDU_UD_MAX - i) / 2;
+		need = 0;
+		for (start = 0; start < nc; start = end) {
+			end = pdu_fill(c, nc, start, cap);
+			need++;
+		}
+	}
+	/* TP-UDH counts parts in one octet (23.040 9.2.3.24.1). */
+	limit = maxparts < 255 ? maxparts : 255;
+	if (need > limit) {
+		xasprintf(cause, "text needs %zu parts, more than %zu", need,
+		    limit);
+		free(c);
+		return (-1);
+	}
+	e.total = need;
+	start = 0;
+	for (i = 0; i < need; i++) {
+		end = pdu_fill(c, nc, start, cap);
+		pdu_build(&e, c + start, end - start, i + 1, &parts[i]);
+		start = end;
+	}
+	free(c);
+	*nparts = need;
+	return (0);
+}
+
+/* Hex to octets; -1 for odd length, bad digits, or too many. */
+static int
+pdu_unhex(const char *hex, unsigned char *o, size_t max, size_t *len,
+    char **cause)
+{
+	size_t	i, n;
+	int	hi, lo;
+
+	n = strlen(hex);
+	if (n == 0) {
+		*cause = xstrdup("empty PDU");
+		return (-1);
+	}
+	if (n % 2 != 0) {
+		xasprintf(cause, "odd number of hex digits: %zu", n);
+		return (-1);
+	}
+	if (n / 2 > max) {
+		xasprintf(cause, "PDU longer than %zu octets", max);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (hex[i] >= '0' && hex[i] <= '9')
+			lo = hex[i] - '0';
+		else if (hex[i] >= 'A' && hex[i] <= 'F')
+			lo = hex[i] - 'A' + 10;
+		else if (hex[i] >= 'a' && hex[i] <= 'f')
+			lo = hex[i] - 'a' + 10;
+		else {
+			xasprintf(cause, "bad hex digit at %zu", i);
+			return (-1);
+		}
+		if (i % 2 == 0)
+			hi = lo;
+		else
+			o[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return (0);
+}
+
+/* The next n octets, or NULL with *cause naming what was cut short. */
+static const unsigned char *
+pdu_take(struct pdu_rd *r, size_t n, const char *what, char **cause)
+{
+	const unsigned char	*p;
+
+	if (r->len - r->off < n) {
+		xasprintf(cause, "PDU truncated in %s", what);
+		return (NULL);
+	}
+	p = r->p + r->off;
+	r->off += n;
+	return (p);
+}
+
+/* The next octet, or -1 with *cause. */
+static int
+pdu_octet(struct pdu_rd *r, const char *what, char **cause)
+{
+	const unsigned char	*p;
+
+	if ((p = pdu_take(r, 1, what, cause)) == NULL)
+		return (-1);
+	return (*p);
+}
+
+/*
+ * Semi-octet digits to text, '+' in front for an international TON
+ * (23.040 9.1.2.5); 0xA-0xE are * # a b c (9.1.2.3).
+ */
+static int
+pdu_digits(const unsigned char *p, size_t ndigits, int toa, char *out,
+    const char *what, char **cause)
+{
+	static const char	 map[] = "0123456789*#abc";
+	size_t			 i, n = 0;
+	unsigned int		 d;
+
+	if ((toa & 0x70) == 0x50) {
+		xasprintf(cause, "alphanumeric %s not supported", what);
+		return (-1);
+	}
+	if (ndigits > PDU_DIGITS_MAX) {
+		xasprintf(cause, "%s longer than %d digits", what,
+		    PDU_DIGITS_MAX);
+		return (-1);
+	}
+	if ((toa & 0x70) == 0x10)
+		out[n++] = '+';
+	for (i = 0; i < ndigits; i++) {
+		d = i % 2 == 0 ? p[i / 2] & 0x0f : p[i / 2] >> 4;
+		if (d == 0x0f) {
+			xasprintf(cause, "filler in the middle of %s", what);
+			return (-1);
+		}
+		out[n++] = map[d];
+	}
+	out[n] = '\0';
+	return (0);
+}
+
+/* The SMSC field: an octet count, then TOA and semi-octets. */
+static int
+pdu_get_smsc(struct pdu_rd *r, char *out, char **cause)
+{
+	const unsigned char	*p;
+	size_t			 nd;
+	int			 len;
+
+	out[0] = '\0';
+	if ((len = pdu_octet(r, "SMSC length", cause)) == -1)
+		return (-1);
+	if (len == 0)
+		return (0);
+	if ((p = pdu_take(r, len, "SMSC", cause)) == NULL)
+		return (-1);
+	if (len == 1)
+		return (0);	/* a TOA and no digits: say nothing */
+	/* The count is of octets, so an odd number ends in filler. */
+	nd = 2 * (len - 1);
+	if ((p[len - 1] >> 4) == 0x0f)
+		nd--;
+	return (pdu_digits(p + 1, nd, p[0], out, "SMSC", cause));
+}
+
+/* An address field (TP-DA, TP-RA): a digit count, TOA, semi-octets. */
+static int
+pdu_get_addr(struct pdu_rd *r, char *out, int *toa, const char *what,
+    char **cause)
+{
+	const unsigned char	*p;
+	int			 nd, t;
+
+	if ((nd = pdu_octet(r, what, cause)) == -1)
+		return (-1);
+	if ((t = pdu_octet(r, what, cause)) == -1)
+		return (-1);
+	if (toa != NULL)
+		*toa = t;
+	if ((p = pdu_take(r, (nd + 1) / 2, what, cause)) == NULL)
+		return (-1);
+	return (pdu_digits(p, nd, t, out, what, cause));
+}
+
+/*
+ * The alphabet of a TP-DCS (23.038 4): the general data coding groups
+ * 00xx and 01xx (bit 5 compression, bit 4 class meaning, bits 3-2 the
+ * alphabet, bits 1-0 the class), message waiting 1100-1110, and the
+ * data coding/message class group 1111.
+ */
+static int
+pdu_dcs(unsigned int dcs, enum pdu_coding *coding, char **cause)
+{
+	switch (dcs >> 6) {
+	case 0:
+	case 1:
+		if (dcs & 0x20) {
+			xasprintf(cause, "compressed text (DCS %02X) not "
+			    "supported", dcs);
+			return (-1);
+		}
+		switch ((dcs >> 2) & 3) {
+		case 0:
+			*coding = PDU_GSM7;
+			return (0);
+		case 1:
+			*coding = PDU_8BIT;
+			return (0);
+		case 2:
+			*coding = PDU_UCS2;
+			return (0);
+		}
+		break;
+	default:
+		switch (dcs >> 4) {
+		case 0xc:
+		case 0xd:
+			*coding = PDU_GSM7;
+			return (0);
+		case 0xe:
+			*coding = PDU_UCS2;
+			return (0);
+		case 0xf:
+			/* Bit 3 is reserved; bit 2 says 8-bit data. */
+			*coding = (dcs & 0x04) ? PDU_8BIT : PDU_GSM7;
+			return (0);
+		}
+		break;
+	}
+	xasprintf(cause, "reserved DCS %02X", dcs);
+	return (-1);
+}
+
+/* The septet at bit position bit, least significant bit first. */
+static unsigned char
+pdu_get7(const unsigned char *ud, size_t bit)
+{
+	size_t		o = bit / 8, sh = bit % 8;
+	unsigned int	v = ud[o] >> sh;
+
+	if (sh > 1)
+		v |= (unsigned int)ud[o + 1] << (8 - sh);
+	return (v & 0x7f);
+}
+
+/*
+ * Parse a UDH (23.040 9.2.3.24): information elements of IEI, length,
+ * data.  Concatenation (IEI 00, 8-bit reference; 08, 16-bit) is kept;
+ * other elements are skipped.
+ */
+static int
+pdu_udh(const unsigned char *h, size_t hl, struct pdu_submit *ps,
+    char **cause)
+{
+	size_t	i = 0, iel;
+
+	while (i < hl) {
+		if (hl - i < 2) {
+			*cause = xstrdup("UDH truncated in an element");
+			return (-1);
+		}
+		iel = h[i + 1];
+		if (hl - i - 2 < iel) {
+			xasprintf(cause, "UDH element %02X longer than the UDH",
+			    h[i]);
+			return (-1);
+		}
+		if ((h[i] == 0x00 && iel != 3) || (h[i] == 0x08 && iel != 4)) {
+			xasprintf(cause, "concatenation element %02X of length "
+			    "%zu", h[i], iel);
+			return (-1);
+		}
+		if (h[i] == 0x00) {
+			ps->concat = 1;
+			ps->ref = h[i + 2];
+			ps->total = h[i + 3];
+			ps->seq = h[i + 4];
+		} else if (h[i] == 0x08) {
+			ps->concat = 1;
+			ps->ref = (unsigned int)h[i + 2] << 8 | h[i + 3];
+			ps->total = h[i + 4];
+			ps->seq = h[i + 5];
+		}
+		i += 2 + iel;
+	}
+	/* 9.2.3.24.1: a count or number of 0, or past the count, is ignored. */
+	if (ps->concat && (ps->total == 0 || ps->seq == 0 ||
+	    ps->seq > ps->total)) {
+		ps->concat = 0;
+		ps->ref = ps->total = ps->seq = 0;
+	}
+	return (0);
+}
+
+/* GSM 7-bit septets to UTF-8, escape pairs to the extension table. */
+static char *
+pdu_gsm7_text(const unsigned char *s, size_t n)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		if (s[i] != PDU_ESC)
+			pdu_put_utf8(&b, sms_gsm7_decode(s[i], 0));
+		else if (i + 1 < n)
+			pdu_put_utf8(&b, sms_gsm7_decode(s[++i], 1));
+		else
+			pdu_put_utf8(&b, ' ');	/* a lone escape at the end */
+	}
+	return (buf_steal(&b));
+}
+
+/* UCS-2 (UTF-16 BE, as phones send it) to UTF-8. */
+static char *
+pdu_ucs2_text(const unsigned char *p, size_t n)
+{
+	struct buf	b;
+	size_t		i;
+	unsigned int	u, v;
+
+	buf_init(&b, 0);
+	for (i = 0; i + 1 < n; i += 2) {
+		u = (unsigned int)p[i] << 8 | p[i + 1];
+		if (u >= 0xd800 && u <= 0xdbff && i + 3 < n) {
+			v = (unsigned int)p[i + 2] << 8 | p[i + 3];
+			if (v >= 0xdc00 && v <= 0xdfff) {
+				u = 0x10000 + ((u - 0xd800) << 10) +
+				    (v - 0xdc00);
+				i += 2;
+			}
+		}
+		if (u == 0 || (u >= 0xd800 && u <= 0xdfff))
+			u = 0xfffd;
+		pdu_put_utf8(&b, u);
+	}
+	return (buf_steal(&b));
+}
+
+/* Decode the TP-UD of an SMS-SUBMIT: UDH, then text. */
+static int
+pdu_get_ud(struct pdu_rd *r, int udhi, struct pdu_submit *ps, char **cause)
+{
+	const unsigned char	*ud;
+	size_t			 udl, octets, hdr = 0, skip, i;
+	int			 v;
+	char			*hex;
+
+	if ((v = pdu_octet(r, "TP-UDL", cause)) == -1)
+		return (-1);
+	udl = v;
+	/* TP-UDL is in septets for GSM 7-bit, else octets (9.2.3.16). */
+	if (ps->coding == PDU_GSM7) {
+		if (udl > PDU_GSM7_MAX) {
+			xasprintf(cause, "TP-UDL %zu septets, more than %d",
+			    udl, PDU_GSM7_MAX);
+			return (-1);
+		}
+		octets = (udl * 7 + 7) / 8;
+	} else {
+		if (udl > PDU_UD_MAX) {
+			xasprintf(cause, "TP-UDL %zu octets, more than %d",
+			    udl, PDU_UD_MAX);
+			return (-1);
+		}
+		octets = udl;
+	}
+	if (r->len - r->off < octets) {
+		xasprintf(cause, "TP-UDL says %zu octets, %zu there", octets,
+		    r->len - r->off);
+		return (-1);
+	}
+	ud = pdu_take(r, octets, "TP-UD", cause);
+	if (r->off != r->len) {
+		xasprintf(cause, "%zu octets after the user data",
+		    r->len - r->off);
+		return (-1);
+	}
+	if (udhi) {
+		if (octets == 0 || (size_t)ud[0] + 1 > octets) {
+			*cause = xstrdup("UDH longer than the user data");
+			return (-1);
+		}
+		hdr = (size_t)ud[0] + 1;
+		if (pdu_udh(ud + 1, ud[0], ps, cause) != 0)
+			return (-1);
+	}
+
+	switch (ps->coding) {
+	case PDU_GSM7:
+		/* The text starts at the septet after the UDH and fill. */
+		skip = (hdr * 8 + 6) / 7;
+		if (skip > udl) {
+			*cause = xstrdup("UDH longer than the user data");
+			return (-1);
+		}
+		ps->nseptets = udl - skip;
+		ps->septets = xmalloc(ps->nseptets + 1);
+		for (i = 0; i < ps->nseptets; i++)
+			ps->septets[i] = pdu_get7(ud, (skip + i) * 7);
+		ps->text = pdu_gsm7_text(ps->septets, ps->nseptets);
+		break;
+	case PDU_UCS2:
+		if ((octets - hdr) % 2 != 0) {
+			*cause = xstrdup("odd number of UCS-2 octets");
+			return (-1);
+		}
+		ps->text = pdu_ucs2_text(ud + hdr, octets - hdr);
+		break;
+	case PDU_8BIT:
+		hex = xmalloc(2 * (octets - hdr) + 1);
+		pdu_hex(ud + hdr, octets - hdr, hex);
+		ps->text = hex;
+		break;
+	}
+	return (0);
+}
+
+/* Decode an SMS-SUBMIT. */
+int
+pdu_decode_submit(const char *hex, struct pdu_submit *ps, char **cause)
+{
+	unsigned char	 o[PDU_OCTETS_MAX];
+	struct pdu_rd	 r;
+	int		 fo, v;
+
+	*cause = NULL;
+	memset(ps, 0, sizeof *ps);
+	memset(&r, 0, sizeof r);
+	r.p = o;
+	if (pdu_unhex(hex, o, sizeof o, &r.len, cause) != 0)
+		return (-1);
+	if (pdu_get_smsc(&r, ps->smsc, cause) != 0)
+		return (-1);
+	if ((fo = pdu_octet(&r, "first octet", cause)) == -1)
+		return (-1);
+	if ((fo & 0x03) != 0x01) {
+		xasprintf(cause, "not an SMS-SUBMIT (TP-MTI %d)", fo & 0x03);
+		return (-1);
+	}
+	ps->vpf = (fo >> 3) & 3;
+	ps->srr = (fo & 0x20) != 0;
+	if ((v = pdu_octet(&r, "TP-MR", cause)) == -1)
+		goto fail;
+	ps->mr = v;
+	if (pdu_get_addr(&r, ps->number, &ps->toa, "TP-DA", cause) != 0)
+		goto fail;
+	if (pdu_octet(&r, "TP-PID", cause) == -1)
+		goto fail;
+	if ((v = pdu_octet(&r, "TP-DCS", cause)) == -1)
+		goto fail;
+	if (pdu_dcs(v, &ps->coding, cause) != 0)
+		goto fail;
+	/* TP-VP: one octet relative, seven enhanced or absolute. */
+	if (ps->vpf == 2) {
+		if ((v = pdu_octet(&r, "TP-VP", cause)) == -1)
+			goto fail;
+		ps->vp = v;
+	} else if (ps->vpf != 0) {
+		if (pdu_take(&r, 7, "TP-VP", cause) == NULL)
+			goto fail;
+	}
+	if (pdu_get_ud(&r, (fo & 0x40) != 0, ps, cause) != 0)
+		goto fail;
+	return (0);
+
+fail:
+	pdu_submit_free(ps);
+	return (-1);
+}
+
+/* Free what a decoded SMS-SUBMIT holds. */
+void
+pdu_submit_free(struct pdu_submit *ps)
+{
+	free(ps->text);
+	free(ps->septets);
+	ps->text = NULL;
+	ps->septets = NULL;
+	ps->nseptets = 0;
+}
+
+/* 1 for a leap year of the Gregorian calendar. */
+static int
+pdu_leap(int y)
+{
+	return ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
+}
+
+/* Days in month m (1-12) of year y. */
+static int
+pdu_mdays(int y, int m)
+{
+	static const int	days[] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	return (days[m - 1] + (m == 2 && pdu_leap(y)));
+}
+
+/* A semi-octet pair as a number: the low nibble is the tens digit. */
+static int
+pdu_bcd(unsigned int o)
+{
+	if ((o & 0x0f) > 9 || (o >> 4) > 9)
+		return (-1);
+	return ((o & 0x0f) * 10 + (o >> 4));
+}
+
+/*
+ * A timestamp of TP-SCTS or TP-DT (23.040 9.2.3.11): year (of 2000),
+ * month, day, hour, minute, second as semi-octets, then the offset from
+ * GMT in quarters of an hour, its sign in bit 3.
+ */
+static int
+pdu_get_time(struct pdu_rd *r, time_t *t, const char *what, char **cause)
+{
+	const unsigned char	*p;
+	int			 f[6], i, y, q;
+	long long		 days;
+
+	if ((p = pdu_take(r, 7, what, cause)) == NULL)
+		return (-1);
+	for (i = 0; i < 6; i++) {
+		if ((f[i] = pdu_bcd(p[i])) == -1)
+			goto bad;
+	}
+	y = 2000 + f[0];
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > pdu_mdays(y, f[1]) ||
+	    f[3] > 23 || f[4] > 59 || f[5] > 59)
+		goto bad;
+	if ((p[6] >> 4) > 9)
+		goto bad;
+	q = (p[6] & 0x07) * 10 + (p[6] >> 4);
+	if (p[6] & 0x08)
+		q = -q;
+	days = 10957;	/* 1970-01-01 to 2000-01-01 */
+	for (i = 2000; i < y; i++)
+		days += 365 + pdu_leap(i);
+	for (i = 1; i < f[1]; i++)
+		days += pdu_mdays(y, i);
+	days += f[2] - 1;
+	/* The fields are local time: ahead of GMT by q quarters. */
+	*t = (time_t)(days * 86400 + f[3] * 3600 + f[4] * 60 + f[5] -
+	    q * 900);
+	return (0);
+
+bad:
+	xasprintf(cause, "bad %s", what);
+	return (-1);
+}
+
+/* Write a timestamp in China Standard Time. */
+static int
+pdu_put_time(unsigned char *o, time_t t, const char *what, char **cause)
+{
+	long long	s = (long long)t + PDU_CST, days;
+	int		f[6], i, q = PDU_CST / 900;
+
+	/* The year has two digits: 2000-2099 in this century's reading. */
+	if (s < 946684800LL || s >= 4102444800LL) {
+		xasprintf(cause, "%s outside 2000-2099", what);
+		return (-1);
+	}
+	days = s / 86400 - 10957;
+	s %= 86400;
+	for (f[0] = 2000; days >= 365 + pdu_leap(f[0]); f[0]++)
+		days -= 365 + pdu_leap(f[0]);
+	for (f[1] = 1; days >= pdu_mdays(f[0], f[1]); f[1]++)
+		days -= pdu_mdays(f[0], f[1]);
+	f[2] = (int)days + 1;
+	f[3] = (int)(s / 3600);
+	f[4] = (int)(s / 60 % 60);
+	f[5] = (int)(s % 60);
+	f[0] -= 2000;
+	for (i = 0; i < 6; i++)
+		o[i] = (unsigned char)((f[i] % 10) << 4 | f[i] / 10);
+	o[6] = (unsigned char)((q % 10) << 4 | q / 10);	/* positive */
+	return (0);
+}
+
+/* Encode an SMS-STATUS-REPORT into hex. */
+int
+pdu_encode_status(const struct pdu_status *st, const char *smsc,
+    char *hex, size_t len, size_t *tpdu_len, char **cause)
+{
+	unsigned char	 o[64];
+	char		 digits[PDU_DIGITS_MAX + 1];
+	size_t		 n = 0, smsclen, k;
+	int		 plus;
+
+	*cause = NULL;
+	if (smsc == NULL)
+		o[n++] = 0;
+	else {
+		if (pdu_number(smsc, digits, &plus, "SMSC", cause) != 0)
+			return (-1);
+		k = pdu_semi(o + 2, digits);
+		o[0] = (unsigned char)(1 + k);
+		o[1] = plus ? 0x91 : 0x81;
+		n = 2 + k;
+	}
+	smsclen = n;
+	if (st->mr > 255 || st->status > 255) {
+		*cause = xstrdup("TP-MR or TP-ST past 255");
+		return (-1);
+	}
+	/*
+	 * First octet (23.040 9.2.2.3): TP-MTI 10 SMS-STATUS-REPORT,
+	 * TP-MMS 1 (no more messages waiting), TP-SRQ 0 (the report is
+	 * for an SMS-SUBMIT), no TP-UDHI.
+	 */
+	o[n++] = 0x06;
+	o[n++] = (unsigned char)st->mr;
+	if (pdu_number(st->recipient, digits, &plus, "recipient", cause) != 0)
+		return (-1);
+	o[n++] = (unsigned char)strlen(digits);
+	o[n++] = plus ? 0x91 : 0x81;
+	n += pdu_semi(o + n, digits);
+	if (pdu_put_time(o + n, st->scts, "TP-SCTS", cause) != 0)
+		return (-1);
+	n += 7;
+	if (pdu_put_time(o + n, st->dt, "TP-DT", cause) != 0)
+		return (-1);
+	n += 7;
+	o[n++] = (unsigned char)st->status;
+	if (len < 2 * n + 1) {
+		*cause = xstrdup("hex buffer too small");
+		return (-1);
+	}
+	pdu_hex(o, n, hex);
+	if (tpdu_len != NULL)
+		*tpdu_len = n - smsclen;
+	return (0);
+}
+
+/* Decode an SMS-STATUS-REPORT. */
+int
+pdu_decode_status(const char *hex, struct pdu_status *st, char **cause)
+{
+	unsigned char	 o[PDU_OCTETS_MAX];
+	char		 smsc[PDU_NUMBER_MAX];
+	struct pdu_rd	 r;
+	int		 fo, v;
+
+	*cause = NULL;
+	memset(st, 0, sizeof *st);
+	memset(&r, 0, sizeof r);
+	r.p = o;
+	if (pdu_unhex(hex, o, sizeof o, &r.len, cause) != 0)
+		return (-1);
+	if (pdu_get_smsc(&r, smsc, cause) != 0)
+		return (-1);
+	if ((fo = pdu_octet(&r, "first octet", cause)) == -1)
+		return (-1);
+	if ((fo & 0x03) != 0x02) {
+		xasprintf(cause, "not an SMS-STATUS-REPORT (TP-MTI %d)",
+		    fo & 0x03);
+		return (-1);
+	}
+	if ((v = pdu_octet(&r, "TP-MR", cause)) == -1)
+		return (-1);
+	st->mr = v;
+	if (pdu_get_addr(&r, st->recipient, NULL, "TP-RA", cause) != 0)
+		return (-1);
+	if (pdu_get_time(&r, &st->scts, "TP-SCTS", cause) != 0)
+		return (-1);
+	if (pdu_get_time(&r, &st->dt, "TP-DT", cause) != 0)
+		return (-1);
+	if ((v = pdu_octet(&r, "TP-ST", cause)) == -1)
+		return (-1);
+	st->status = v;
+	/* TP-PI, TP-PID, TP-DCS, TP-UD may follow (9.2.2.3); not needed. */
+	return (0);
+}
+
+/* What a TP-ST says (23.040 9.2.3.15). */
+int
+pdu_status_class(unsigned int st)
+{
+	if (st <= 0x1f)
+		return (0);	/* short message transaction completed */
+	if (st <= 0x3f)
+		return (1);	/* temporary error, SC still trying */
+	return (-1);		/* permanent, or temporary and given up */
+}
+
+/* 1 when the canonical 11-digit number and a report's recipient agree. */
+int
+pdu_number_match(const char *canonical, const char *recipient)
+{
+	const char	*r = recipient;
+	size_t		 i;
+
+	if (strlen(canonical) != 11)
+		return (0);
+	for (i = 0; i < 11; i++) {
+		if (canonical[i] < '0' || canonical[i] > '9')
+			return (0);
+	}
+	/* "+86", "0086" (the international prefix) or "86" in front. */
+	if (r[0] == '+')
+		r++;
+	else if (r[0] == '0' && r[1] == '0')
+		r += 2;
+	if (strlen(r) == 13 && r[0] == '8' && r[1] == '6')
+		r += 2;
+	else if (r != recipient)
+		return (0);	/* international, but not China */
+	return (strcmp(r, canonical) == 0);
+}
