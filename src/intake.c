@@ -595,7 +595,7 @@ static void
 intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 {
 	struct intake	*in = arg;
-	json_t		*o, *ev, *sig;
+	json_t		*o, *ev = NULL, *sig = NULL;
 	json_error_t	 jerr;
 	char		*why = NULL;
 

@@ -446,10 +446,6 @@ pdu_encode_submit(const char *number, const char *text,
 	if (opts->smsc != NULL) {
 		if (pdu_number(opts->smsc, e.sc, &plus, "SMSC", cause) != 0)
 			return (-1);
-		if (strlen(e.sc) > PDU_DIGITS_MAX) {
-			xasprintf(cause, "SMSC too long: %s", opts->smsc);
-			return (-1);
-		}
 		e.sctoa = plus ? 0x91 : 0x81;
 	}
 	if (opts->vp_minutes < 0) {
