@@ -15,7 +15,7 @@ status=0
 # Leaks inside libraries (see the file) are not ours to fix.
 LSAN_OPTIONS="suppressions=$top/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
-for t in phone csv conf tmpl bevent; do
+for t in phone csv conf tmpl bevent pdu at; do
 	bin="$build/tests/fuzz/fuzz-$t"
 	[ -x "$bin" ] || { echo "no $bin: build with --enable-fuzzing" >&2; exit 2; }
 	mkdir -p "$build/fuzz-corpus/$t"

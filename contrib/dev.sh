@@ -17,7 +17,8 @@ cd "$top"
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libhiredis-dev libevent-dev libconfig-dev libcurl4-openssl-dev
 libserialport-dev libjansson-dev libcmocka-dev libssl-dev
-redis-server redis-tools python3 groff-base"
+redis-server redis-tools python3 groff-base
+gammu python3-gammu gammu-smsd clang libclang-rt-14-dev"
 
 say() { printf '\n== %s\n' "$*"; }
 

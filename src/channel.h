@@ -58,6 +58,7 @@ typedef void	channel_report_cb(void *arg, struct channel *,
 
 struct channel_ops {
 	const char	*type;		/* "http" */
+	int		 reports;	/* sends delivery reports later */
 	/* Set up on the loop; -1 with cause. */
 	int		(*init)(struct channel *, struct event_base *,
 			    char **cause);

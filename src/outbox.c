@@ -62,6 +62,7 @@ struct outbox_result {
 	char	*ref;
 	char	*error;
 	char	 retry_at[24];
+	int	 reports;
 };
 
 struct outbox {
@@ -70,6 +71,7 @@ struct outbox {
 	struct event		*ev_tick;
 	struct event		*ev_flush;
 	int			 taking;
+	int			 kicked;	/* ev_take armed by a kick */
 	int			 flushing;
 	int			 recovered;	/* own old leases requeued */
 	int			 stopping;
@@ -85,6 +87,7 @@ struct outbox {
 };
 
 static void	outbox_take(struct outbox *);
+static void	outbox_idle(struct outbox *);
 static void	outbox_flush(struct outbox *);
 
 /* Milliseconds to wait after failed attempt number `attempt`. */
@@ -183,7 +186,7 @@ outbox_job_free(struct outbox_job *job)
 static void
 outbox_result_add(struct outbox *ob, const char *id, const char *result,
     const char *chan, const char *ref, const char *error,
-    long long retry_at)
+    long long retry_at, int reports)
 {
 	struct outbox_result	*r;
 
@@ -199,6 +202,7 @@ outbox_result_add(struct outbox *ob, const char *id, const char *result,
 	/* Errors may quote a provider's body: keep them short. */
 	r->error = xstrndup(error != NULL ? error : "", 200);
 	snprintf(r->retry_at, sizeof r->retry_at, "%lld", retry_at);
+	r->reports = reports;
 	if (ob->nres >= OUTBOX_FLUSH_MAX)
 		outbox_flush(ob);
 	else if (!evtimer_pending(ob->ev_flush, NULL))
@@ -256,7 +260,8 @@ outbox_sent(void *arg, const struct channel_msg *msg,
 		break;
 	}
 	outbox_result_add(ob, job->id, channel_result_name(res->result),
-	    job->chan->conf->id, res->provider_ref, res->error, retry_at);
+	    job->chan->conf->id, res->provider_ref, res->error, retry_at,
+	    job->chan->ops->reports);
 	TAILQ_REMOVE(&ob->jobs, job, entry);
 	ob->njobs--;
 	outbox_job_free(job);
@@ -284,7 +289,7 @@ outbox_dispatch(struct outbox *ob, struct outbox_job *job)
 		}
 	}
 	/* No free slot after all: back to the queue, no attempt counted. */
-	outbox_result_add(ob, job->id, "requeue", "", "", "", 0);
+	outbox_result_add(ob, job->id, "requeue", "", "", "", 0, 0);
 	outbox_job_free(job);
 }
 
@@ -300,7 +305,7 @@ outbox_took(struct rconn *rc, redisReply *r, void *arg)
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
 			log_warnx("outbox: take: %s", r->str);
-		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+		outbox_idle(ob);
 		return;
 	}
 	for (i = 0; i + 4 < r->elements; i += 5) {
@@ -322,7 +327,7 @@ outbox_took(struct rconn *rc, redisReply *r, void *arg)
 	if (n > 0 && outbox_capacity(ob) > 0)
 		outbox_take(ob);
 	else
-		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+		outbox_idle(ob);
 }
 
 /* Take as many due messages as the channels have room for. */
@@ -353,23 +358,40 @@ outbox_take(struct outbox *ob)
 	    outbox_took, ob) == 0)
 		ob->taking = 1;
 	else
-		outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+		outbox_idle(ob);
+}
+
+/* Look again after a while: nothing was there, or Redis is away. */
+static void
+outbox_idle(struct outbox *ob)
+{
+	ob->kicked = 0;
+	outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
 }
 
 static void
 outbox_take_cb(evutil_socket_t fd, short events, void *arg)
 {
-	outbox_take(arg);
+	struct outbox	*ob = arg;
+
+	ob->kicked = 0;
+	outbox_take(ob);
 }
 
-/* There may be new messages: take some soon. */
+/*
+ * There may be new messages or free slots: take some soon (on the next
+ * loop pass: the slots freed in the same pass share one take).
+ */
 void
 outbox_kick(struct outbox *ob)
 {
 	struct timeval	tv = { 0, 0 };
 
-	if (!ob->taking)
+	/* A pending idle poll is brought forward; a pending kick stays. */
+	if (!ob->taking && !ob->kicked) {
+		ob->kicked = 1;
 		evtimer_add(ob->ev_take, &tv);
+	}
 }
 
 static void
@@ -404,7 +426,7 @@ outbox_flush(struct outbox *ob)
 	if (ob->flushing || ob->nres == 0 || !ob->p->ready)
 		return;
 	n = ob->nres;
-	argv = xcalloc(2 + n * 6, sizeof *argv);
+	argv = xcalloc(2 + n * 7, sizeof *argv);
 	argv[argc++] = outbox_conf(ob)->instance;
 	argv[argc++] = NULL;		/* now, below */
 	for (i = 0; i < n; i++) {
@@ -414,6 +436,7 @@ outbox_flush(struct outbox *ob)
 		argv[argc++] = ob->res[i].ref;
 		argv[argc++] = ob->res[i].error;
 		argv[argc++] = ob->res[i].retry_at;
+		argv[argc++] = ob->res[i].reports ? "1" : "0";
 	}
 	{
 		char	now[24];

@@ -396,10 +396,11 @@ pdu_build(const struct pdu_enc *e, const struct pdu_char *c, size_t n,
 		o[udlpos] = (unsigned char)(bit / 7);
 		len += (bit + 7) / 8;
 	} else {
+		/* UCS-2 goes big-endian (23.038 6.2.3). */
 		k = udhl;
 		for (i = 0; i < n; i++) {
 			for (j = 0; j < c[i].n; j++) {
-				ud[k++] = c[i].u[j] >> 8;	/* UCS-2 is BE */
+				ud[k++] = c[i].u[j] >> 8;
 				ud[k++] = c[i].u[j] & 0xff;
 			}
 		}

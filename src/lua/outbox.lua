@@ -257,9 +257,12 @@ end
 -- routine broadcast does not starve a small one published after it).
 -- Returns a flat list of { "E:R", phone, text, attempts, priority }.
 local function take()
-	local inst, now, lease, max = ARGV[3], tonumber(ARGV[4]),
-	    tonumber(ARGV[5]), tonumber(ARGV[6])
-	local out, got = {}, 0
+	local inst, nows, lease, max = ARGV[3], ARGV[4], tonumber(ARGV[5]),
+	    tonumber(ARGV[6])
+	local now = tonumber(nows)
+	local out, got, leases = {}, 0, {}
+	-- Strings once: a number passed to redis.call is formatted each time.
+	local deadline = tostring(now + lease)
 	local infl = P .. 'inflight:' .. inst
 	for _, prio in ipairs(PRIOS) do
 		local act = P .. 'active:' .. prio
@@ -294,12 +297,13 @@ local function take()
 						if m[4] == 'queued' then
 							local a = tonumber(m[3]) + 1
 							redis.call('HSET', mk, 'state',
-							    'sending', 'attempts', a,
-							    'updated', now)
+							    'sending', 'attempts',
+							    tostring(a), 'updated',
+							    nows)
 							count(e, 'queued', -1)
 							count(e, 'sending', 1)
-							redis.call('ZADD', infl,
-							    now + lease, id)
+							leases[#leases + 1] = deadline
+							leases[#leases + 1] = id
 							out[#out + 1] = id
 							out[#out + 1] = m[1]
 							out[#out + 1] = m[2] or
@@ -322,31 +326,58 @@ local function take()
 		end
 	end
 	if got > 0 then
+		for i = 1, #leases, 1000 do
+			redis.call('ZADD', infl, unpack(leases, i,
+			    math.min(i + 999, #leases)))
+		end
 		redis.call('SADD', P .. 'inflight:owners', inst)
 	end
 	flush_counts()
 	return out
 end
 
--- done INSTANCE NOW (ID RESULT CHANNEL REF ERROR RETRY_AT)*
--- Records what channels said.  RESULT is ok, tempfail, permfail or
--- unknown; RETRY_AT (ms) is when a tempfail may be tried again, 0 when
--- it must not (out of attempts or time): then it fails or expires.
+-- done INSTANCE NOW (ID RESULT CHANNEL REF ERROR RETRY_AT REPORTS)*
+-- Records what channels said.  RESULT is ok, tempfail, permfail,
+-- unknown or requeue; RETRY_AT (ms) is when a tempfail may be tried
+-- again, 0 when it must not (out of attempts): then it fails.  REPORTS
+-- is 1 when the channel sends delivery reports later (modems): the
+-- reference is then kept for matching them.
 local function done()
-	local inst, now = ARGV[3], tonumber(ARGV[4])
+	local inst, nows = ARGV[3], ARGV[4]
+	local now = tonumber(nows)
 	local infl = P .. 'inflight:' .. inst
-	local n = 0
-	for i = 5, #ARGV, 6 do
-		local id, res, chan, ref, err, at = ARGV[i], ARGV[i + 1],
-		    ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+	local n, touched, evs, ids, held, rem = 0, {}, {}, {}, {}, {}
+	for i = 5, #ARGV, 7 do
+		ids[#ids + 1] = ARGV[i]
+	end
+	-- Only messages this instance still holds: a lease that ran out and
+	-- moved on must not be overwritten.
+	for i = 1, #ids, 1000 do
+		local last = math.min(i + 999, #ids)
+		local sc = redis.call('ZMSCORE', infl, unpack(ids, i, last))
+		for k = i, last do
+			held[k] = sc[k - i + 1] and true or false
+		end
+	end
+	for k = 1, #ids do
+		local i = 5 + (k - 1) * 7
+		local id, res, chan, ref, err, at, reports = ARGV[i],
+		    ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
+		    tonumber(ARGV[i + 5]), ARGV[i + 6]
 		local e, r = string.match(id, '^(%d+):(%d+)$')
 		local mk = P .. 'msg:' .. id
-		-- Only a message this instance holds: a lease that expired
-		-- and moved on must not be overwritten.
-		if e and redis.call('ZREM', infl, id) == 1 then
-			local m = redis.call('HMGET', mk, 'state', 'd', 'g')
-			local ev = redis.call('HMGET', evkey(e), 'expires',
-			    'state')
+		if e and held[k] then
+			rem[#rem + 1] = id
+			local m = redis.call('HMGET', mk, 'state', 'd', 'g',
+			    'error', 'phone')
+			-- One read per event and batch: results come in
+			-- batches of one event's messages.
+			local ev = evs[e]
+			if not ev then
+				ev = redis.call('HMGET', evkey(e), 'expires',
+				    'state')
+				evs[e] = ev
+			end
 			local exp = tonumber(ev[1] or '0')
 			local state
 			if res == 'ok' then
@@ -376,30 +407,39 @@ local function done()
 				-- Out of attempts.
 				state = 'failed'
 			end
-			redis.call('HSET', mk, 'state', state, 'channel', chan,
-			    'updated', now)
+			local f = { 'HSET', mk, 'state', state, 'channel', chan,
+			    'updated', nows }
 			if ref ~= '' then
-				redis.call('HSET', mk, 'ref', ref)
-				-- A later delivery report names (ref, phone).
-				if state == 'sent' or state == 'unknown' then
-					local ph = redis.call('HGET', mk, 'phone')
-					redis.call('SET', P .. 'ref:' .. chan ..
-					    ':' .. ref .. ':' .. ph, id, 'EX',
-					    REF_TTL)
-				end
+				f[#f + 1] = 'ref'
+				f[#f + 1] = ref
 			end
 			if err ~= '' then
-				redis.call('HSET', mk, 'error', err)
-			else
+				f[#f + 1] = 'error'
+				f[#f + 1] = err
+			end
+			redis.call(unpack(f))
+			if err == '' and m[4] then
 				redis.call('HDEL', mk, 'error')
+			end
+			-- A later delivery report names (ref, phone).
+			if reports == '1' and ref ~= '' and
+			    (state == 'sent' or state == 'unknown') then
+				redis.call('SET', P .. 'ref:' .. chan .. ':' ..
+				    ref .. ':' .. m[5], id, 'EX', REF_TTL)
 			end
 			count(e, m[1], -1)
 			count(e, state, 1)
-			maybe_done(e)
+			touched[e] = true
 			n = n + 1
 		end
 	end
+	for i = 1, #rem, 1000 do
+		redis.call('ZREM', infl, unpack(rem, i, math.min(i + 999, #rem)))
+	end
 	flush_counts()
+	for e in pairs(touched) do
+		maybe_done(e)
+	end
 	return n
 end
 
