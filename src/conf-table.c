@@ -431,6 +431,12 @@ static const struct conf_key conf_keys[] = {
 	{ .path = "outbox.batch", .type = CONF_T_INT, .min = 1, .max = 1000,
 	  .idef = 128, .apply = CONF_RELOAD, .off = C(outbox_batch),
 	  .help = "messages taken from the outbox per round trip" },
+	{ .path = "outbox.unknown_resend", .type = CONF_T_INT, .min = 0,
+	  .max = 604800, .idef = 0, .apply = CONF_RELOAD,
+	  .off = C(outbox_unknown_resend),
+	  .help = "seconds after which a message whose outcome is unknown "
+	  "(no answer after it was handed over, and no report since) is "
+	  "sent again; 0: never (no duplicate risk)" },
 	{ .path = "message_max_chars", .type = CONF_T_INT, .min = 70,
 	  .max = 2000, .idef = 500, .apply = CONF_RELOAD,
 	  .off = C(message_max_chars),

@@ -130,6 +130,7 @@ struct conf {
 	int		 outbox_retry_min; /* s before the first retry */
 	int		 outbox_retry_max; /* s cap on the backoff */
 	int		 outbox_batch;	/* messages taken per round trip */
+	int		 outbox_unknown_resend; /* s; 0: never resend unknowns */
 	int		 message_max_chars; /* longest message, in characters */
 
 	char		*timezone;	/* (reload) */

@@ -481,7 +481,8 @@ outbox_report(void *arg, struct channel *ch, const struct channel_report *rep)
 	if (rep->state == 0)
 		return;		/* the network is still trying */
 	phone_mask(rep->to, masked);
-	log_info("outbox: report via %s for ref %s to %s: %s (%s)",
+	/* Every part of a long SMS is reported: debug, not info. */
+	log_debug("outbox: report via %s for ref %s to %s: %s (%s)",
 	    ch->conf->id, rep->ref, masked, rep->state > 0 ? "delivered" :
 	    "failed", rep->detail != NULL ? rep->detail : "-");
 	snprintf(now, sizeof now, "%lld", pipeline_now());
@@ -596,8 +597,8 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct outbox	*ob = arg;
 	struct conf	*conf = outbox_conf(ob);
-	const char	*argv[1];
-	char		 now[24];
+	const char	*argv[2];
+	char		 now[24], resend[24];
 	unsigned int	 renew_every;
 
 	outbox_arm(ob->ev_tick, OUTBOX_TICK_MS);
@@ -605,8 +606,11 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	ob->ticks++;
 	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(resend, sizeof resend, "%lld",
+	    (long long)conf->outbox_unknown_resend * 1000);
 	argv[0] = now;
-	pipeline_eval(ob->p, SCRIPT_OUTBOX, "tick", 1, argv, NULL, NULL,
+	argv[1] = resend;
+	pipeline_eval(ob->p, SCRIPT_OUTBOX, "tick", 2, argv, NULL, NULL,
 	    NULL);
 	rconn_command(ob->p->d->rc, outbox_draining, ob,
 	    "SMEMBERS %sevents:draining", conf->redis_prefix);

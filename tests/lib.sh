@@ -24,7 +24,12 @@ cleanup() {
 		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
 	fi
 	sleep 0.1
-	rm -rf "$T"
+	# KEEP_TMP=1 keeps the test's directory (logs) for a post-mortem.
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 

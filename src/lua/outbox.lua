@@ -29,6 +29,8 @@
 --   P ref:<chan>:<ref>:<phone>  "E:R" of the message a channel
 --                        reference names (a modem's TP-MR wraps at 255,
 --                        hence the number in the key), for 3 days
+--   P unknown            zset  "E:R" whose outcome is unknown, by when
+--                        (resent after outbox.unknown_resend, if set)
 --   P events:draining    set   E stopped (cancelled, expired) whose queue
 --                        still holds messages to close
 --
@@ -421,6 +423,9 @@ local function done()
 			if err == '' and m[4] then
 				redis.call('HDEL', mk, 'error')
 			end
+			if state == 'unknown' then
+				redis.call('ZADD', P .. 'unknown', nows, id)
+			end
 			-- A later delivery report names (ref, phone).
 			if reports == '1' and ref ~= '' and
 			    (state == 'sent' or state == 'unknown') then
@@ -500,13 +505,44 @@ local function renew()
 	return #ARGV - 5
 end
 
--- tick NOW: the clock's work, bounded per call.  Due retries go back
+-- Unknown outcomes older than `after` ms go back to their queue (the
+-- operator's policy, outbox.unknown_resend: a duplicate is then possible).
+local function resend_unknown(now, after)
+	local n = 0
+	if after <= 0 then
+		return 0
+	end
+	local old = redis.call('ZRANGEBYSCORE', P .. 'unknown', '-inf',
+	    now - after, 'LIMIT', 0, 1000)
+	for _, id in ipairs(old) do
+		local e, r = string.match(id, '^(%d+):(%d+)$')
+		redis.call('ZREM', P .. 'unknown', id)
+		local mk = P .. 'msg:' .. id
+		local st = e and redis.call('HGET', evkey(e), 'state')
+		if e and redis.call('HGET', mk, 'state') == 'unknown' and
+		    (st == 'active' or st == 'done') then
+			redis.call('HSET', mk, 'state', 'queued', 'updated', now,
+			    'error', 'resent: outcome unknown')
+			count(e, 'unknown', -1)
+			count(e, 'queued', 1)
+			redis.call('LPUSH', P .. 'evq:' .. e, r)
+			if st == 'done' then
+				redis.call('HSET', evkey(e), 'state', 'active')
+			end
+			activate(e)
+			n = n + 1
+		end
+	end
+	return n
+end
+
+-- tick NOW [RESEND_UNKNOWN_MS]: the clock's work, bounded per call.  Due retries go back
 -- to their queues; scheduled events whose not_before has come start;
 -- events past expires stop; the queues of stopped events are drained
 -- into their final state.  Returns how much was done.
 local function tick()
 	local now = tonumber(ARGV[3])
-	local work = 0
+	local work = resend_unknown(now, tonumber(ARGV[4] or '0'))
 	local due = redis.call('ZRANGEBYSCORE', P .. 'retry', '-inf', now,
 	    'LIMIT', 0, 1000)
 	for _, id in ipairs(due) do
@@ -604,6 +640,7 @@ local function report()
 					end
 				end
 				redis.call('DEL', rk)
+				redis.call('ZREM', P .. 'unknown', id)
 				n = n + 1
 			end
 		end
