@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "conf.h"
@@ -314,6 +315,27 @@ check_rate(const char *s)
 }
 
 static const char *
+check_hhmm(const char *s)
+{
+	int	h, m;
+	char	extra;
+
+	if (sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h < 0 ||
+	    h > 23 || m < 0 || m > 59)
+		return ("must be HH:MM, 00:00 to 23:59");
+	return (NULL);
+}
+
+static const char *
+check_carrier(const char *s)
+{
+	if (strcmp(s, "mobile") != 0 && strcmp(s, "unicom") != 0 &&
+	    strcmp(s, "telecom") != 0)
+		return ("must be mobile, unicom or telecom");
+	return (NULL);
+}
+
+static const char *
 check_smsc(const char *s)
 {
 	size_t	i = s[0] == '+' ? 1 : 0;
@@ -437,6 +459,37 @@ static const struct conf_key conf_keys[] = {
 	  .help = "seconds after which a message whose outcome is unknown "
 	  "(no answer after it was handed over, and no report since) is "
 	  "sent again; 0: never (no duplicate risk)" },
+	{ .path = "limits", .type = CONF_T_GROUP, .apply = CONF_RELOAD,
+	  .help = "limits per recipient (channels have their own rates)" },
+	{ .path = "limits.recipient_routine", .type = CONF_T_RATE,
+	  .sdef = "3/day", .apply = CONF_RELOAD, .off = C(recipient_routine),
+	  .help = "routine messages one phone may get; more wait for the next "
+	  "window (emergency messages are never limited)" },
+	{ .path = "limits.recipient_urgent", .type = CONF_T_RATE,
+	  .sdef = "5/day", .apply = CONF_RELOAD, .off = C(recipient_urgent),
+	  .help = "urgent messages one phone may get" },
+	{ .path = "quiet_hours", .type = CONF_T_GROUP, .apply = CONF_RELOAD,
+	  .help = "hours when routine messages are held back" },
+	{ .path = "quiet_hours.enabled", .type = CONF_T_BOOL, .idef = 1,
+	  .apply = CONF_RELOAD, .off = C(quiet_enabled),
+	  .help = "hold messages back in the quiet hours" },
+	{ .path = "quiet_hours.start", .type = CONF_T_STRING, .min = 4,
+	  .max = 5, .sdef = "21:00", .apply = CONF_RELOAD,
+	  .off = C(quiet_start), .check = check_hhmm,
+	  .help = "start, HH:MM in the configured timezone" },
+	{ .path = "quiet_hours.end", .type = CONF_T_STRING, .min = 4,
+	  .max = 5, .sdef = "08:00", .apply = CONF_RELOAD,
+	  .off = C(quiet_end), .check = check_hhmm,
+	  .help = "end, HH:MM (before start: the quiet hours span midnight)" },
+	{ .path = "quiet_hours.priorities", .type = CONF_T_PRIOLIST,
+	  .min = 0, .max = 2, .idef = PRIO_BIT(PRIO_ROUTINE),
+	  .apply = CONF_RELOAD, .off = C(quiet_priorities),
+	  .help = "priorities held back (default routine; never emergency)" },
+	{ .path = "carriers_file", .type = CONF_T_STRING, .min = 1,
+	  .max = 4095, .sdef = CIVICAST_DATADIR "/carriers.csv",
+	  .apply = CONF_RELOAD, .off = C(carriers_file),
+	  .check = check_abspath,
+	  .help = "mobile number ranges of the carriers (CSV)" },
 	{ .path = "message_max_chars", .type = CONF_T_INT, .min = 70,
 	  .max = 2000, .idef = 500, .apply = CONF_RELOAD,
 	  .off = C(message_max_chars),
@@ -506,6 +559,15 @@ static const struct conf_key conf_keys[] = {
 	  .min = 0, .max = 2147483647, .idef = 0, .apply = CONF_RELOAD,
 	  .off = D(max_audience),
 	  .help = "largest audience of one broadcast, 0 for no limit" },
+	{ .path = "departments.[].budget_day", .type = CONF_T_ULONG,
+	  .min = 0, .max = 2147483647, .idef = 0, .apply = CONF_RELOAD,
+	  .off = D(budget_day),
+	  .help = "SMS segments a day; routine events wait over it; 0: none" },
+	{ .path = "departments.[].budget_month", .type = CONF_T_ULONG,
+	  .min = 0, .max = 2147483647, .idef = 0, .apply = CONF_RELOAD,
+	  .off = D(budget_month),
+	  .help = "SMS segments a month; routine events wait over it; "
+	  "0: none" },
 
 	/* Channels own sockets and serial ports: a restart reopens them. */
 	{ .path = "channels", .type = CONF_T_LIST, .min = 0, .max = 256,
@@ -567,6 +629,10 @@ static const struct conf_key conf_keys[] = {
 	  .max = 4095, .apply = CONF_RESTART, .flags = CONF_MODEM,
 	  .off = H(pin_file), .check = check_abspath,
 	  .help = "file holding the SIM PIN (mode 0600)" },
+	{ .path = "channels.[].burst", .type = CONF_T_INT, .min = 0,
+	  .max = 100000, .idef = 0, .apply = CONF_RESTART, .off = H(burst),
+	  .help = "messages the channel may send at once over its rate "
+	  "(0: a tenth of the rate's count, at least 1)" },
 	{ .path = "channels.[].limits", .type = CONF_T_STRARRAY, .min = 0,
 	  .max = 8, .apply = CONF_RESTART, .flags = CONF_MODEM,
 	  .off = H(limits), .noff = H(nlimits), .check = check_rate,
@@ -613,6 +679,15 @@ static const struct conf_key conf_keys[] = {
 	  .max = 1024, .apply = CONF_RELOAD, .off = R(districts),
 	  .noff = R(ndistricts), .check = check_district,
 	  .help = "division code prefixes it carries (default: all)" },
+	{ .path = "routes.[].carriers", .type = CONF_T_STRARRAY, .min = 1,
+	  .max = 3, .apply = CONF_RELOAD, .off = R(carriers),
+	  .noff = R(ncarriers), .check = check_carrier,
+	  .help = "mobile carriers it carries: mobile, unicom, telecom "
+	  "(default: all)" },
+	{ .path = "routes.[].spread", .type = CONF_T_BOOL, .idef = 0,
+	  .apply = CONF_RELOAD, .off = R(spread),
+	  .help = "spread messages over all its channels at once instead of "
+	  "using them in order" },
 };
 
 /* The table and its number of rows. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "log.h"
 #include "conf-int.h"
 #include "conf-table.h"
 #include "xmalloc.h"
@@ -420,8 +421,18 @@ conf_default(const struct conf_key *k, char *base)
 		}
 		break;
 	case CONF_T_RATE:
+		/* A default rate is written as in the file: "3/day". */
+		if (k->sdef != NULL) {
+			const char	*why;
+
+			if (conf_rate_parse(k->sdef, (struct conf_rate *)(base +
+			    k->off), &why) != 0)
+				fatalx("conf: default %s of %s: %s", k->sdef,
+				    k->path, why);
+		}
+		break;		/* else zeroed: unlimited */
 	case CONF_T_LIST:
-		break;		/* zeroed: unlimited, empty */
+		break;		/* zeroed: empty */
 	case CONF_T_GROUP:
 		break;		/* the caller walks its keys */
 	}

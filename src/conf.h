@@ -52,6 +52,8 @@ struct conf_department {
 	size_t		 ndistricts;
 	unsigned int	 priorities;	/* PRIO_BIT set; default routine|urgent */
 	unsigned long	 max_audience;	/* 0: no limit */
+	unsigned long	 budget_day;	/* SMS segments a day; 0: no limit */
+	unsigned long	 budget_month;	/* SMS segments a month; 0: no limit */
 	int		 line;
 };
 
@@ -87,6 +89,7 @@ struct conf_channel {
 	int		 reports;	/* request status reports */
 	int		 validity;	/* minutes; 0: none */
 	int		 numtype;	/* enum pdu_numtype */
+	int		 burst;		/* messages over the rate at once; 0: auto */
 	int		 line;
 };
 
@@ -98,6 +101,9 @@ struct conf_route {
 	size_t		 ndepartments;
 	char	       **districts;	/* district prefixes; NULL: any */
 	size_t		 ndistricts;
+	char	       **carriers;	/* "mobile", "unicom", "telecom"; NULL: any */
+	size_t		 ncarriers;
+	int		 spread;	/* use every channel at once, not in turn */
 	int		 line;
 };
 
@@ -132,6 +138,17 @@ struct conf {
 	int		 outbox_batch;	/* messages taken per round trip */
 	int		 outbox_unknown_resend; /* s; 0: never resend unknowns */
 	int		 message_max_chars; /* longest message, in characters */
+
+	/* limits (reload) */
+	struct conf_rate recipient_routine; /* per phone, e.g. 3/day */
+	struct conf_rate recipient_urgent;
+
+	/* quiet hours (reload) */
+	int		 quiet_enabled;
+	char		*quiet_start;	/* "21:00" */
+	char		*quiet_end;	/* "08:00" */
+	unsigned int	 quiet_priorities; /* PRIO_BIT set held back */
+	char		*carriers_file;	/* mobile number ranges (reload) */
 
 	char		*timezone;	/* (reload) */
 	char		*templates_dir;	/* (reload) */
