@@ -44,6 +44,9 @@ cat > "$T/civicast.conf" <<CONF
 redis = { socket = "$T/redis.sock"; };
 districts_file = "$top/data/divisions-cn.csv";
 templates_dir = "$top/templates";
+carriers_file = "$top/data/carriers.csv";
+# The demo may run at night: no quiet hours for it.
+quiet_hours = { enabled = false; };
 departments = (
   { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
     hotline = "0575-83022222"; },

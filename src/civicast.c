@@ -33,6 +33,7 @@ static const struct ctl_cmd *ctl_tables[] = {
 	ctl_status_cmds,
 	ctl_event_cmds,
 	ctl_modem_cmds,
+	ctl_route_cmds,
 };
 
 /* Print "civicast: ..." to stderr. */

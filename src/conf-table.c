@@ -330,8 +330,8 @@ static const char *
 check_carrier(const char *s)
 {
 	if (strcmp(s, "mobile") != 0 && strcmp(s, "unicom") != 0 &&
-	    strcmp(s, "telecom") != 0)
-		return ("must be mobile, unicom or telecom");
+	    strcmp(s, "telecom") != 0 && strcmp(s, "broadnet") != 0)
+		return ("must be mobile, unicom, telecom or broadnet");
 	return (NULL);
 }
 
@@ -682,8 +682,8 @@ static const struct conf_key conf_keys[] = {
 	{ .path = "routes.[].carriers", .type = CONF_T_STRARRAY, .min = 1,
 	  .max = 3, .apply = CONF_RELOAD, .off = R(carriers),
 	  .noff = R(ncarriers), .check = check_carrier,
-	  .help = "mobile carriers it carries: mobile, unicom, telecom "
-	  "(default: all)" },
+	  .help = "mobile carriers it carries: mobile, unicom, telecom, "
+	  "broadnet (default: all)" },
 	{ .path = "routes.[].spread", .type = CONF_T_BOOL, .idef = 0,
 	  .apply = CONF_RELOAD, .off = R(spread),
 	  .help = "spread messages over all its channels at once instead of "

@@ -17,8 +17,6 @@
  */
 #include "compat.h"
 
-#include <sys/queue.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,57 +35,8 @@
 #include "rconn.h"
 #include "xmalloc.h"
 
-#define OUTBOX_FLUSH_MS		10	/* results wait at most this */
-#define OUTBOX_FLUSH_MAX	256	/* results per done call */
-#define OUTBOX_IDLE_MS		200	/* poll for new messages when idle */
-#define OUTBOX_TICK_MS		1000
-#define OUTBOX_DRAIN_MAX	1000	/* stopped messages closed per call */
+#include "outbox-int.h"
 
-struct outbox_job {
-	struct outbox		*ob;
-	char			*id;		/* "E:R" */
-	char			*phone;
-	char			*text;
-	int			 attempts;
-	enum prio		 prio;
-	struct channel		*chan;
-	TAILQ_ENTRY(outbox_job)	 entry;
-};
-TAILQ_HEAD(outbox_jobs, outbox_job);
-
-struct outbox_result {
-	char	*id;
-	char	*result;
-	char	*chan;
-	char	*ref;
-	char	*error;
-	char	 retry_at[24];
-	int	 reports;
-};
-
-struct outbox {
-	struct pipeline		*p;
-	struct event		*ev_take;
-	struct event		*ev_tick;
-	struct event		*ev_flush;
-	int			 taking;
-	int			 kicked;	/* ev_take armed by a kick */
-	int			 flushing;
-	int			 recovered;	/* own old leases requeued */
-	int			 stopping;
-	int			 stop_busy;
-	unsigned int		 ticks;
-
-	struct outbox_jobs	 jobs;
-	size_t			 njobs;
-
-	struct outbox_result	*res;
-	size_t			 nres;
-	size_t			 capres;
-};
-
-static void	outbox_take(struct outbox *);
-static void	outbox_idle(struct outbox *);
 static void	outbox_flush(struct outbox *);
 
 /* Milliseconds to wait after failed attempt number `attempt`. */
@@ -111,13 +60,15 @@ outbox_backoff(int attempt, long retry_after_ms, int retry_min,
 	return (delay);
 }
 
-static struct conf *
+/* The configuration in force. */
+struct conf *
 outbox_conf(struct outbox *ob)
 {
 	return (ob->p->d->conf);
 }
 
-static void
+/* Arm a timer for ms milliseconds. */
+void
 outbox_arm(struct event *ev, long ms)
 {
 	struct timeval	tv;
@@ -127,63 +78,21 @@ outbox_arm(struct event *ev, long ms)
 	evtimer_add(ev, &tv);
 }
 
-/* Free slots over every channel. */
-static size_t
-outbox_capacity(struct outbox *ob)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < ob->p->nchans; i++)
-		n += ob->p->chans[i].ops->capacity(&ob->p->chans[i]);
-	return (n);
-}
-
-/*
- * The channel for a message: the first route that applies to its
- * priority, and in it the first channel with a free slot.  Without
- * routes, any channel.
- */
-static struct channel *
-outbox_route(struct outbox *ob, enum prio prio)
-{
-	struct conf		*conf = outbox_conf(ob);
-	const struct conf_route	*rt;
-	struct channel		*ch;
-	size_t			 i, j, k;
-
-	for (i = 0; i < conf->nroutes; i++) {
-		rt = &conf->routes[i];
-		if ((rt->priorities & PRIO_BIT(prio)) == 0)
-			continue;
-		for (j = 0; j < rt->nchannels; j++) {
-			for (k = 0; k < ob->p->nchans; k++) {
-				ch = &ob->p->chans[k];
-				if (strcmp(ch->conf->id, rt->channels[j]) == 0 &&
-				    ch->ops->capacity(ch) > 0)
-					return (ch);
-			}
-		}
-		return (NULL);
-	}
-	for (k = 0; k < ob->p->nchans; k++) {
-		ch = &ob->p->chans[k];
-		if (ch->ops->capacity(ch) > 0)
-			return (ch);
-	}
-	return (NULL);
-}
-
-static void
+/* Free a job. */
+void
 outbox_job_free(struct outbox_job *job)
 {
 	free(job->id);
 	free(job->phone);
 	free(job->text);
+	free(job->dept);
+	free(job->district);
+	free(job->avoid);
 	free(job);
 }
 
 /* Queue a result for the next done call. */
-static void
+void
 outbox_result_add(struct outbox *ob, const char *id, const char *result,
     const char *chan, const char *ref, const char *error,
     long long retry_at, int reports)
@@ -220,8 +129,40 @@ outbox_maybe_stopped(struct outbox *ob)
 	}
 }
 
-/* A channel has finished with a message. */
+/*
+ * Keep count of a channel's temporary failures in a row: after
+ * OUTBOX_FAILS of them the channel is set aside (its traffic goes to the
+ * next channel of its routes) for a time that doubles each time, up to
+ * OUTBOX_ASIDE_MAX; the first message after that is the probe.
+ */
 static void
+outbox_health(struct outbox *ob, struct channel *ch, enum send_result r)
+{
+	struct outbox_chan	*c = &ob->chans[ch - ob->p->chans];
+	long long		 aside;
+
+	if (r == SEND_OK || r == SEND_PERMFAIL) {
+		if (c->level > 0)
+			log_info("outbox: channel %s works again",
+			    ch->conf->id);
+		c->fails = c->level = 0;
+		return;
+	}
+	if (++c->fails < OUTBOX_FAILS)
+		return;
+	aside = OUTBOX_ASIDE_MIN << (c->level < 5 ? c->level : 5);
+	if (aside > OUTBOX_ASIDE_MAX)
+		aside = OUTBOX_ASIDE_MAX;
+	c->failing_until = pipeline_now() + aside;
+	c->level++;
+	c->fails = 0;
+	log_warnx("outbox: channel %s: %d failures in a row; set aside for "
+	    "%lld s, its messages go to the next channel of their routes",
+	    ch->conf->id, OUTBOX_FAILS, aside / 1000);
+}
+
+/* A channel has finished with a message. */
+void
 outbox_sent(void *arg, const struct channel_msg *msg,
     const struct channel_result *res)
 {
@@ -232,6 +173,7 @@ outbox_sent(void *arg, const struct channel_msg *msg,
 	long long		 retry_at = 0;
 
 	phone_mask(job->phone, masked);
+	outbox_health(ob, job->chan, res->result);
 	switch (res->result) {
 	case SEND_OK:
 		log_debug("outbox: %s to %s via %s: sent%s%s", job->id, masked,
@@ -267,131 +209,6 @@ outbox_sent(void *arg, const struct channel_msg *msg,
 	outbox_job_free(job);
 	outbox_kick(ob);
 	outbox_maybe_stopped(ob);
-}
-
-/* Hand a taken message to a channel, or put it back for later. */
-static void
-outbox_dispatch(struct outbox *ob, struct outbox_job *job)
-{
-	struct channel_msg	msg;
-
-	job->chan = outbox_route(ob, job->prio);
-	if (job->chan != NULL) {
-		msg.id = job->id;
-		msg.to = job->phone;
-		msg.text = job->text;
-		msg.signature = NULL;
-		if (job->chan->ops->send(job->chan, &msg, outbox_sent,
-		    job) == 0) {
-			TAILQ_INSERT_TAIL(&ob->jobs, job, entry);
-			ob->njobs++;
-			return;
-		}
-	}
-	/* No free slot after all: back to the queue, no attempt counted. */
-	outbox_result_add(ob, job->id, "requeue", "", "", "", 0, 0);
-	outbox_job_free(job);
-}
-
-static void
-outbox_took(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct outbox		*ob = arg;
-	struct outbox_job	*job;
-	size_t			 i, n = 0;
-	int			 p;
-
-	ob->taking = 0;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		if (r != NULL && r->type == REDIS_REPLY_ERROR)
-			log_warnx("outbox: take: %s", r->str);
-		outbox_idle(ob);
-		return;
-	}
-	for (i = 0; i + 4 < r->elements; i += 5) {
-		job = xcalloc(1, sizeof *job);
-		job->ob = ob;
-		job->id = xstrdup(r->element[i]->str);
-		job->phone = xstrdup(r->element[i + 1]->str);
-		job->text = xstrdup(r->element[i + 2]->type ==
-		    REDIS_REPLY_STRING ? r->element[i + 2]->str : "");
-		job->attempts = (int)r->element[i + 3]->integer;
-		p = conf_prio_parse(r->element[i + 4]->str);
-		job->prio = p >= 0 ? (enum prio)p : PRIO_ROUTINE;
-		outbox_dispatch(ob, job);
-		n++;
-	}
-	if (n > 0)
-		log_debug("outbox: took %zu messages", n);
-	/* A full batch: there may be more at once. */
-	if (n > 0 && outbox_capacity(ob) > 0)
-		outbox_take(ob);
-	else
-		outbox_idle(ob);
-}
-
-/* Take as many due messages as the channels have room for. */
-static void
-outbox_take(struct outbox *ob)
-{
-	struct conf	*conf = outbox_conf(ob);
-	const char	*argv[4];
-	char		 now[24], lease[24], max[24];
-	size_t		 cap;
-
-	if (ob->taking || ob->stopping || !ob->p->ready || !ob->recovered)
-		return;
-	cap = outbox_capacity(ob);
-	if (cap == 0)
-		return;		/* a finished send kicks us */
-	if (cap > (size_t)conf->outbox_batch)
-		cap = (size_t)conf->outbox_batch;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
-	snprintf(lease, sizeof lease, "%lld",
-	    (long long)conf->outbox_lease * 1000);
-	snprintf(max, sizeof max, "%zu", cap);
-	argv[0] = conf->instance;
-	argv[1] = now;
-	argv[2] = lease;
-	argv[3] = max;
-	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "take", 4, argv, NULL,
-	    outbox_took, ob) == 0)
-		ob->taking = 1;
-	else
-		outbox_idle(ob);
-}
-
-/* Look again after a while: nothing was there, or Redis is away. */
-static void
-outbox_idle(struct outbox *ob)
-{
-	ob->kicked = 0;
-	outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
-}
-
-static void
-outbox_take_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct outbox	*ob = arg;
-
-	ob->kicked = 0;
-	outbox_take(ob);
-}
-
-/*
- * There may be new messages or free slots: take some soon (on the next
- * loop pass: the slots freed in the same pass share one take).
- */
-void
-outbox_kick(struct outbox *ob)
-{
-	struct timeval	tv = { 0, 0 };
-
-	/* A pending idle poll is brought forward; a pending kick stays. */
-	if (!ob->taking && !ob->kicked) {
-		ob->kicked = 1;
-		evtimer_add(ob->ev_take, &tv);
-	}
 }
 
 static void
@@ -690,6 +507,8 @@ outbox_new(struct pipeline *p)
 
 	ob = xcalloc(1, sizeof *ob);
 	ob->p = p;
+	ob->nchans = p->nchans;
+	ob->chans = xcalloc(p->nchans + 1, sizeof *ob->chans);
 	TAILQ_INIT(&ob->jobs);
 	ob->ev_take = evtimer_new(p->d->base, outbox_take_cb, ob);
 	ob->ev_tick = evtimer_new(p->d->base, outbox_tick_cb, ob);
@@ -721,6 +540,10 @@ outbox_free(struct outbox *ob)
 		free(ob->res[i].error);
 	}
 	free(ob->res);
+	for (i = 0; i < ob->nadmit; i++)
+		outbox_job_free(ob->admit[i]);
+	free(ob->admit);
+	free(ob->chans);
 	event_free(ob->ev_take);
 	event_free(ob->ev_tick);
 	event_free(ob->ev_flush);

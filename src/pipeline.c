@@ -15,6 +15,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "carrier.h"
 #include "channel.h"
 #include "conf.h"
 #include "daemon.h"
@@ -256,6 +257,7 @@ pipeline_reloaded(struct daemon *d, void *arg)
 	struct pipeline		*p = arg;
 	struct tmpl_set		*t;
 	struct district_table	*dt;
+	struct carrier_table	*c;
 	char			*cause;
 
 	if ((t = tmpl_set_load(d->conf->templates_dir, &cause)) == NULL) {
@@ -274,7 +276,27 @@ pipeline_reloaded(struct daemon *d, void *arg)
 		district_table_free(p->dt);
 		p->dt = dt;
 	}
+	if ((c = carrier_load(d->conf->carriers_file, &cause)) == NULL) {
+		log_warnx("reload: carriers not reloaded: %s", cause);
+		free(cause);
+	} else {
+		carrier_free(p->carriers);
+		p->carriers = c;
+	}
 	intake_reloaded(p->in);
+}
+
+/* 1 when a route picks channels by carrier (and needs the table). */
+static int
+pipeline_by_carrier(const struct conf *conf)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nroutes; i++) {
+		if (conf->routes[i].ncarriers > 0)
+			return (1);
+	}
+	return (0);
 }
 
 /* Check what the configuration names, without Redis. */
@@ -283,6 +305,7 @@ pipeline_check(const struct conf *conf, char **cause)
 {
 	const struct conf_channel	*cc;
 	struct district_table		*dt;
+	struct carrier_table		*cr;
 	struct tmpl_set			*t;
 	struct http_request		 req;
 	struct channel_msg		 msg;
@@ -302,6 +325,12 @@ pipeline_check(const struct conf *conf, char **cause)
 		free(why);
 	}
 	district_table_free(dt);
+	if ((cr = carrier_load(conf->carriers_file, &why)) == NULL) {
+		if (pipeline_by_carrier(conf))
+			buf_printf(&out, "carriers_file: %s\n", why);
+		free(why);
+	} else
+		carrier_free(cr);
 	memset(&msg, 0, sizeof msg);
 	msg.id = "1:1";
 	msg.to = "13800138000";
@@ -356,6 +385,16 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 		xasprintf(cause, "district table: %s", why);
 		free(why);
 		return (-1);
+	}
+	if ((p->carriers = carrier_load(conf->carriers_file, &why)) == NULL) {
+		/* Only routes by carrier need the table. */
+		if (pipeline_by_carrier(conf)) {
+			xasprintf(cause, "carriers: %s", why);
+			free(why);
+			return (-1);
+		}
+		log_warnx("carriers: %s (no route uses carriers)", why);
+		free(why);
 	}
 	p->chans = xcalloc(conf->nchannels + 1, sizeof *p->chans);
 	for (i = 0; i < conf->nchannels; i++) {
@@ -420,4 +459,6 @@ pipeline_free(struct pipeline *p)
 		tmpl_set_free(p->tmpls);
 	if (p->dt != NULL)
 		district_table_free(p->dt);
+	if (p->carriers != NULL)
+		carrier_free(p->carriers);
 }

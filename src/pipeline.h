@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 struct channel;
+struct carrier_table;
 struct conf;
 struct event;
 struct daemon;
@@ -40,6 +41,7 @@ struct pipeline {
 	struct daemon		*d;
 	struct tmpl_set		*tmpls;
 	struct district_table	*dt;
+	struct carrier_table	*carriers;
 	struct channel		*chans;
 	size_t			 nchans;
 	char			 sha[SCRIPT_COUNT][41];

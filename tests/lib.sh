@@ -20,11 +20,11 @@ cleanup() {
 	for p in $TEST_PIDS; do
 		kill "$p" 2>/dev/null || true
 	done
-	if [ -f "$T/redis.pid" ]; then
+	if [ -f "$T/redis.pid" ] && [ -z "${KEEP_TMP:-}" ]; then
 		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
 	fi
 	sleep 0.1
-	# KEEP_TMP=1 keeps the test's directory (logs) for a post-mortem.
+	# KEEP_TMP=1 keeps (and its Redis running) the test's directory (logs) for a post-mortem.
 	if [ -n "${KEEP_TMP:-}" ]; then
 		echo "kept $T" >&2
 	else
@@ -73,6 +73,9 @@ write_conf() {
 		echo "daemon = { log_level = \"debug\"; instance = \"test\"; };"
 		echo "districts_file = \"$top_srcdir/data/divisions-cn.csv\";"
 		echo "templates_dir = \"$top_srcdir/templates\";"
+		echo "carriers_file = \"$top_srcdir/data/carriers.csv\";"
+		# Tests run at any hour: no quiet hours unless a test says so.
+		echo "quiet_hours = { enabled = false; };"
 		echo 'groups = ( { id = "elderly"; name = "老年人"; },'
 		echo '  { id = "disabled"; name = "残疾人"; },'
 		echo '  { id = "low_income"; name = "低收入农户"; },'

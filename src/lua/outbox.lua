@@ -29,6 +29,12 @@
 --   P ref:<chan>:<ref>:<phone>  "E:R" of the message a channel
 --                        reference names (a modem's TP-MR wraps at 255,
 --                        hence the number in the key), for 3 days
+--   P rl:c:<chan>        a channel's GCRA state: the theoretical arrival
+--                        time (ms) of its next message
+--   P rl:r:<phone>:<prio>:<day>  messages a phone got that day (routine,
+--                        urgent; emergencies are never counted)
+--   P budget:<dept>:d:<day>, P budget:<dept>:m:<month>  SMS segments a
+--                        department used
 --   P unknown            zset  "E:R" whose outcome is unknown, by when
 --                        (resent after outbox.unknown_resend, if set)
 --   P events:draining    set   E stopped (cancelled, expired) whose queue
@@ -261,6 +267,11 @@ end
 local function take()
 	local inst, nows, lease, max = ARGV[3], ARGV[4], tonumber(ARGV[5]),
 	    tonumber(ARGV[6])
+	-- Priorities in their quiet hours stay in their queues.
+	local held = {}
+	for p in string.gmatch(ARGV[7] or '', '[^,]+') do
+		held[p] = true
+	end
 	local now = tonumber(nows)
 	local out, got, leases = {}, 0, {}
 	-- Strings once: a number passed to redis.call is formatted each time.
@@ -268,13 +279,13 @@ local function take()
 	local infl = P .. 'inflight:' .. inst
 	for _, prio in ipairs(PRIOS) do
 		local act = P .. 'active:' .. prio
-		local tries = redis.call('LLEN', act)
+		local tries = held[prio] and 0 or redis.call('LLEN', act)
 		while got < max and tries > 0 do
 			tries = tries - 1
 			local e = redis.call('LINDEX', act, 0)
 			local k = evkey(e)
 			local ev = redis.call('HMGET', k, 'state', 'expires',
-			    'text', 'signature')
+			    'text', 'signature', 'dept')
 			local q = P .. 'evq:' .. e
 			if ev[1] ~= 'active' then
 				-- Cancelled, expired: tick() drains the queue.
@@ -295,7 +306,7 @@ local function take()
 					else
 						local m = redis.call('HMGET', mk,
 						    'phone', 'text', 'attempts',
-						    'state')
+						    'state', 'd', 'avoid')
 						if m[4] == 'queued' then
 							local a = tonumber(m[3]) + 1
 							redis.call('HSET', mk, 'state',
@@ -312,6 +323,9 @@ local function take()
 							    (ev[4] .. ev[3])
 							out[#out + 1] = a
 							out[#out + 1] = prio
+							out[#out + 1] = ev[5]
+							out[#out + 1] = m[5] or ''
+							out[#out + 1] = m[6] or ''
 							got = got + 1
 						end
 					end
@@ -394,6 +408,15 @@ local function done()
 				redis.call('HINCRBY', mk, 'attempts', -1)
 				redis.call('LPUSH', P .. 'evq:' .. e, r)
 				activate(e)
+			elseif res == 'defer' and (exp == 0 or at < exp) then
+				-- Held by a limit (the channel's rate, the
+				-- recipient's cap, the department's budget): not
+				-- an attempt; back when the limit allows.
+				state = 'queued'
+				redis.call('HINCRBY', mk, 'attempts', -1)
+				redis.call('ZADD', P .. 'retry', at, id)
+			elseif res == 'defer' then
+				state = 'expired'
 			elseif res == 'unknown' then
 				state = 'unknown'
 			elseif ev[2] == 'cancelled' or ev[2] == 'expired' then
@@ -418,6 +441,11 @@ local function done()
 			if err ~= '' then
 				f[#f + 1] = 'error'
 				f[#f + 1] = err
+			end
+			-- A failed channel is avoided by the next try.
+			if res == 'tempfail' and chan ~= '' then
+				f[#f + 1] = 'avoid'
+				f[#f + 1] = chan
 			end
 			redis.call(unpack(f))
 			if err == '' and m[4] then
@@ -611,6 +639,110 @@ local function drain()
 	return left
 end
 
+-- GCRA (the generic cell rate algorithm) for a channel: one message
+-- every `interval` ms, with `burst` more at once.  The state is one
+-- number, the theoretical arrival time (tat) of the next message, so
+-- every daemon sharing the Redis shares the limit exactly.
+
+-- How many messages channel key may send now, and in how many ms the
+-- next one may when that is 0.
+local function gcra_allow(key, now, interval, burst)
+	local tat = tonumber(redis.call('GET', key) or '0')
+	if tat < now then
+		tat = now
+	end
+	local tau = interval * burst
+	if now + tau < tat then
+		return 0, tat - tau - now
+	end
+	return math.floor((now + tau - tat) / interval) + 1, 0
+end
+
+local function gcra_take(key, now, interval)
+	local tat = tonumber(redis.call('GET', key) or '0')
+	if tat < now then
+		tat = now
+	end
+	redis.call('SET', key, tostring(tat + interval), 'PX',
+	    tostring(math.max(tat + interval - now, 1) + 1000))
+end
+
+-- allow NOW (CHANNEL INTERVAL BURST)*: for each channel, how many it may
+-- send now and, if none, in how many ms (nothing is consumed).
+local function allow()
+	local now, out = tonumber(ARGV[3]), {}
+	for i = 4, #ARGV, 3 do
+		local n, wait = gcra_allow(P .. 'rl:c:' .. ARGV[i], now,
+		    tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]))
+		out[#out + 1] = n
+		out[#out + 1] = wait
+	end
+	return out
+end
+
+-- admit NOW DAY MONTH DAY_END MONTH_END (ID CHANNEL INTERVAL BURST PHONE
+--   PRIO DEPT SEGMENTS RCAP BUDGET_DAY BUDGET_MONTH)*
+-- Checks and consumes, for each message about to go to a channel: the
+-- recipient's cap for the day (not for emergencies), the department's
+-- budget in SMS segments (routine only: urgent and emergency messages go
+-- whatever the budget, and count), and the channel's rate.  Returns for
+-- each { 0, 0 } when it may go, or { why, at } when it must wait until
+-- ms `at`: 1 the channel's rate, 2 the recipient's cap, 3 the budget.
+local function admit()
+	local now, day, month = tonumber(ARGV[3]), ARGV[4], ARGV[5]
+	local day_end, month_end = tonumber(ARGV[6]), tonumber(ARGV[7])
+	local out = {}
+	for i = 8, #ARGV, 11 do
+		local id, chan, interval, burst, phone, prio, dept, segs, rcap,
+		    bday, bmonth = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]),
+		    tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5],
+		    ARGV[i + 6], tonumber(ARGV[i + 7]), tonumber(ARGV[i + 8]),
+		    tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
+		local rk = P .. 'rl:r:' .. phone .. ':' .. prio .. ':' .. day
+		local dk = P .. 'budget:' .. dept .. ':d:' .. day
+		local mk = P .. 'budget:' .. dept .. ':m:' .. month
+		local why, at = 0, 0
+		if prio ~= 'emergency' and rcap > 0 and
+		    tonumber(redis.call('GET', rk) or '0') >= rcap then
+			why, at = 2, day_end
+		elseif prio == 'routine' and bday > 0 and
+		    tonumber(redis.call('GET', dk) or '0') + segs > bday then
+			why, at = 3, day_end
+		elseif prio == 'routine' and bmonth > 0 and
+		    tonumber(redis.call('GET', mk) or '0') + segs > bmonth then
+			why, at = 3, month_end
+		elseif interval > 0 then
+			local n, wait = gcra_allow(P .. 'rl:c:' .. chan, now,
+			    interval, burst)
+			if n == 0 then
+				why, at = 1, now + wait
+			end
+		end
+		if why == 0 then
+			if interval > 0 then
+				gcra_take(P .. 'rl:c:' .. chan, now, interval)
+			end
+			if prio ~= 'emergency' then
+				redis.call('INCR', rk)
+				redis.call('EXPIRE', rk, 2 * 86400)
+			end
+			redis.call('INCRBY', dk, segs)
+			redis.call('EXPIRE', dk, 40 * 86400)
+			redis.call('INCRBY', mk, segs)
+			redis.call('EXPIRE', mk, 400 * 86400)
+		elseif why == 3 then
+			local e = string.match(id, '^(%d+):')
+			if e then
+				redis.call('HSET', evkey(e), 'held',
+				    'department budget')
+			end
+		end
+		out[#out + 1] = why
+		out[#out + 1] = at
+	end
+	return out
+end
+
 -- report NOW (CHANNEL REF PHONE STATE DETAIL)*: delivery reports.  STATE
 -- is 1 delivered or -1 failed.  A message that was sent, or whose outcome
 -- was unknown, takes the reported state; anything else is left alone (a
@@ -669,7 +801,8 @@ end
 
 local ops = { accept = accept, enqueue = enqueue, take = take, done = done,
     requeue = requeue, renew = renew, tick = tick, drain = drain,
-    cancel = cancel, report = report, stop = stop }
+    cancel = cancel, report = report, stop = stop, allow = allow,
+    admit = admit }
 local fn = ops[OP]
 if not fn then
 	return redis.error_reply('outbox.lua: unknown operation ' ..

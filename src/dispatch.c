@@ -1,0 +1,587 @@
+/*
+ * dispatch.c: one round of handing messages to channels.
+ *
+ *   allow   ask the shared limiter (outbox.lua allow) how many messages
+ *           each rate-limited channel may send now;
+ *   take    lease that many due messages (outbox.lua take: emergency
+ *           first, events of one priority in turn, priorities in their
+ *           quiet hours left waiting);
+ *   route   give each a channel: the first route that matches it
+ *           (route.c), its channels in order or spread, skipping those
+ *           that are full, out of rate, set aside after failures, or
+ *           that failed this message last time;
+ *   admit   check and consume, atomically and shared by every daemon,
+ *           the channel's rate, the recipient's daily cap and the
+ *           department's budget (outbox.lua admit);
+ *   send    hand it to the channel.
+ *
+ * A message that may not go now is deferred: back to the outbox with the
+ * time it may (outbox.lua done, result "defer"), not counted as an
+ * attempt.  When nothing may go, the next round is timed for when a
+ * channel's rate allows one again: a limit never makes a busy loop.
+ */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "carrier.h"
+#include "channel.h"
+#include "conf.h"
+#include "log.h"
+#include "outbox.h"
+#include "outbox-int.h"
+#include "pipeline.h"
+#include "quiet.h"
+#include "rconn.h"
+#include "route.h"
+#include "sms.h"
+#include "xmalloc.h"
+
+#define DISPATCH_NOROUTE_MS	30000	/* a message no route takes waits */
+#define DISPATCH_ASIDE_MS	1000	/* ... all its channels unavailable */
+#define DISPATCH_WAIT_MIN	2	/* ms: shortest wait for a rate */
+
+/* A channel's rate as GCRA parameters: ms between messages, burst. */
+static int
+dispatch_gcra(const struct conf_channel *cc, double *interval, long *burst)
+{
+	if (cc->rate.count == 0)
+		return (0);
+	*interval = (double)cc->rate.period * 1000.0 /
+	    (double)cc->rate.count;
+	*burst = cc->burst > 0 ? cc->burst : (long)(cc->rate.count / 10);
+	if (*burst < 1)
+		*burst = 1;
+	return (1);
+}
+
+/* Local day and month keys, and when they end (ms). */
+struct dispatch_windows {
+	char		day[16];
+	char		month[16];
+	long long	day_end;
+	long long	month_end;
+};
+
+static void
+dispatch_windows(long long now_ms, struct dispatch_windows *w)
+{
+	struct tm	tm, next;
+	time_t		t = (time_t)(now_ms / 1000);
+
+	localtime_r(&t, &tm);
+	strftime(w->day, sizeof w->day, "%Y%m%d", &tm);
+	strftime(w->month, sizeof w->month, "%Y%m", &tm);
+	next = tm;
+	next.tm_mday++;
+	next.tm_hour = next.tm_min = next.tm_sec = 0;
+	next.tm_isdst = -1;
+	w->day_end = (long long)mktime(&next) * 1000;
+	next = tm;
+	next.tm_mon++;
+	next.tm_mday = 1;
+	next.tm_hour = next.tm_min = next.tm_sec = 0;
+	next.tm_isdst = -1;
+	w->month_end = (long long)mktime(&next) * 1000;
+}
+
+/* 1 when channel i may be given a message this round. */
+static int
+dispatch_usable(struct outbox *ob, size_t i, long long now)
+{
+	struct channel		*ch = &ob->p->chans[i];
+	struct outbox_chan	*c = &ob->chans[i];
+
+	if (c->failing_until > now)
+		return (0);
+	if (c->used >= c->allow)
+		return (0);
+	/*
+	 * The slots given this round are not taken until the sends after
+	 * admission: count them, or two messages would share a modem's one
+	 * slot and the second come back, its admission spent.
+	 */
+	return ((long long)ch->ops->capacity(ch) > c->used);
+}
+
+static size_t
+dispatch_index(struct outbox *ob, const struct conf_channel *cc)
+{
+	size_t	i;
+
+	for (i = 0; i < ob->p->nchans; i++) {
+		if (ob->p->chans[i].conf == cc)
+			return (i);
+	}
+	return ((size_t)-1);
+}
+
+/*
+ * Give a job a channel; 0, or -1 with *defer_at (ms) and *why when none
+ * can take it now.
+ */
+static int
+dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
+    long long *defer_at, const char **why)
+{
+	struct route_msg	 rm;
+	struct route_pick	 pick;
+	size_t			 k, i, best = (size_t)-1;
+	long long		 wait = -1, left, bestleft = -1;
+	int			 pass;
+
+	rm.prio = job->prio;
+	rm.department = job->dept;
+	rm.district = job->district;
+	rm.carrier = ob->p->carriers != NULL ?
+	    carrier_of(ob->p->carriers, job->phone) : CARRIER_UNKNOWN;
+	route_select(outbox_conf(ob), &rm, &pick);
+	if (pick.n == 0) {
+		*defer_at = now + DISPATCH_NOROUTE_MS;
+		*why = "no route takes this message";
+		return (-1);
+	}
+	/* Pass 0 avoids the channel that failed it last; pass 1 does not. */
+	for (pass = 0; pass < 2 && best == (size_t)-1; pass++) {
+		for (k = 0; k < pick.n; k++) {
+			if ((i = dispatch_index(ob, pick.channels[k])) ==
+			    (size_t)-1)
+				continue;
+			if (pass == 0 && job->avoid != NULL &&
+			    strcmp(job->avoid, pick.channels[k]->id) == 0)
+				continue;
+			if (!dispatch_usable(ob, i, now)) {
+				if (ob->chans[i].allow <= ob->chans[i].used &&
+				    ob->chans[i].wait > 0 &&
+				    (wait < 0 || ob->chans[i].wait < wait))
+					wait = ob->chans[i].wait;
+				continue;
+			}
+			if (!pick.spread) {
+				best = i;
+				break;
+			}
+			/* Spread: the one with the most room left. */
+			left = ob->chans[i].allow - ob->chans[i].used;
+			if (left > bestleft) {
+				bestleft = left;
+				best = i;
+			}
+		}
+	}
+	if (best == (size_t)-1) {
+		if (wait > 0) {
+			*defer_at = now + wait;
+			*why = "channel rate";
+		} else {
+			*defer_at = now + DISPATCH_ASIDE_MS;
+			*why = "no channel of its route available";
+		}
+		return (-1);
+	}
+	job->chan = &ob->p->chans[best];
+	ob->chans[best].used++;
+	return (0);
+}
+
+static void
+dispatch_send(struct outbox *ob, struct outbox_job *job)
+{
+	struct channel_msg	msg;
+
+	msg.id = job->id;
+	msg.to = job->phone;
+	msg.text = job->text;
+	msg.signature = NULL;
+	if (job->chan->ops->send(job->chan, &msg, outbox_sent, job) == 0) {
+		TAILQ_INSERT_TAIL(&ob->jobs, job, entry);
+		ob->njobs++;
+		return;
+	}
+	/* No free slot after all: back to the queue, no attempt counted. */
+	outbox_result_add(ob, job->id, "requeue", "", "", "", 0, 0);
+	outbox_job_free(job);
+}
+
+static void
+dispatch_defer(struct outbox *ob, struct outbox_job *job, long long at,
+    const char *why)
+{
+	log_debug("outbox: %s waits %lld ms: %s", job->id,
+	    at - pipeline_now(), why);
+	outbox_result_add(ob, job->id, "defer", "", "", why, at, 0);
+	outbox_job_free(job);
+}
+
+static void
+dispatch_admitted(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox		*ob = arg;
+	struct outbox_job	*job;
+	static const char	*whys[] = { "", "channel rate",
+				    "recipient's daily limit",
+				    "department budget" };
+	long long		 code, at;
+	size_t			 i;
+
+	ob->taking = 0;
+	for (i = 0; i < ob->nadmit; i++) {
+		job = ob->admit[i];
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements != ob->nadmit * 2) {
+			/* Not admitted: try again in a moment. */
+			dispatch_defer(ob, job, pipeline_now() + 1000,
+			    "limits unavailable");
+			continue;
+		}
+		code = r->element[i * 2]->integer;
+		at = r->element[i * 2 + 1]->integer;
+		if (code == 0)
+			dispatch_send(ob, job);
+		else
+			dispatch_defer(ob, job, at, whys[code >= 1 &&
+			    code <= 3 ? code : 0]);
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warnx("outbox: admit: %s", r->str);
+	ob->nadmit = 0;
+	outbox_kick(ob);
+}
+
+/* Admit the routed jobs of this round. */
+static void
+dispatch_admit(struct outbox *ob)
+{
+	struct conf		 *conf = outbox_conf(ob);
+	struct dispatch_windows	  w;
+	const struct conf_department *d;
+	struct outbox_job	 *job;
+	const char		**argv;
+	char			**own;
+	size_t			  argc = 0, nown = 0, i;
+	double			  interval;
+	long			  burst;
+	unsigned long		  rcap;
+	long long		  now = pipeline_now();
+
+	if (ob->nadmit == 0) {
+		ob->taking = 0;
+		outbox_kick(ob);
+		return;
+	}
+	dispatch_windows(now, &w);
+	argv = xcalloc(5 + ob->nadmit * 11, sizeof *argv);
+	own = xcalloc(5 + ob->nadmit * 7, sizeof *own);
+	xasprintf(&own[nown], "%lld", now);
+	argv[argc++] = own[nown++];
+	argv[argc++] = w.day;
+	argv[argc++] = w.month;
+	xasprintf(&own[nown], "%lld", w.day_end);
+	argv[argc++] = own[nown++];
+	xasprintf(&own[nown], "%lld", w.month_end);
+	argv[argc++] = own[nown++];
+	for (i = 0; i < ob->nadmit; i++) {
+		job = ob->admit[i];
+		if (!dispatch_gcra(job->chan->conf, &interval, &burst)) {
+			interval = 0;
+			burst = 0;
+		}
+		rcap = 0;
+		if (job->prio == PRIO_ROUTINE)
+			rcap = conf->recipient_routine.count;
+		else if (job->prio == PRIO_URGENT)
+			rcap = conf->recipient_urgent.count;
+		d = conf_department_find(conf, job->dept);
+		argv[argc++] = job->id;
+		argv[argc++] = job->chan->conf->id;
+		xasprintf(&own[nown], "%.3f", interval);
+		argv[argc++] = own[nown++];
+		xasprintf(&own[nown], "%ld", burst);
+		argv[argc++] = own[nown++];
+		argv[argc++] = job->phone;
+		argv[argc++] = conf_prio_name(job->prio);
+		argv[argc++] = job->dept;
+		xasprintf(&own[nown], "%d %lu %lu %lu", job->segments, rcap,
+		    d != NULL ? d->budget_day : 0UL,
+		    d != NULL ? d->budget_month : 0UL);
+		/* Four numbers in one buffer: split in place. */
+		{
+			char	*p = own[nown++], *q;
+			int	 k;
+
+			for (k = 0; k < 4; k++) {
+				q = strsep(&p, " ");
+				argv[argc++] = q;
+			}
+		}
+	}
+	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "admit", (int)argc, argv,
+	    NULL, dispatch_admitted, ob) != 0)
+		dispatch_admitted(NULL, NULL, ob);
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	free(own);
+	free(argv);
+}
+
+static void
+dispatch_took(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox		*ob = arg;
+	struct outbox_job	*job;
+	struct sms_len		 sl;
+	const char		*why;
+	long long		 now = pipeline_now(), at;
+	size_t			 i, n = 0;
+	int			 p;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL && r->type == REDIS_REPLY_ERROR)
+			log_warnx("outbox: take: %s", r->str);
+		ob->taking = 0;
+		outbox_idle(ob);
+		return;
+	}
+	ob->admit = xreallocarray(ob->admit, r->elements / 8 + 1,
+	    sizeof *ob->admit);
+	ob->nadmit = 0;
+	for (i = 0; i + 7 < r->elements; i += 8) {
+		job = xcalloc(1, sizeof *job);
+		job->ob = ob;
+		job->id = xstrdup(r->element[i]->str);
+		job->phone = xstrdup(r->element[i + 1]->str);
+		job->text = xstrdup(r->element[i + 2]->type ==
+		    REDIS_REPLY_STRING ? r->element[i + 2]->str : "");
+		job->attempts = (int)r->element[i + 3]->integer;
+		p = conf_prio_parse(r->element[i + 4]->str);
+		job->prio = p >= 0 ? (enum prio)p : PRIO_ROUTINE;
+		job->dept = xstrdup(r->element[i + 5]->type ==
+		    REDIS_REPLY_STRING ? r->element[i + 5]->str : "");
+		job->district = xstrdup(r->element[i + 6]->type ==
+		    REDIS_REPLY_STRING ? r->element[i + 6]->str : "");
+		if (r->element[i + 7]->type == REDIS_REPLY_STRING &&
+		    r->element[i + 7]->len > 0)
+			job->avoid = xstrdup(r->element[i + 7]->str);
+		job->segments = sms_measure(job->text, strlen(job->text), &sl,
+		    &why) == 0 ? (int)sl.segments : 1;
+		n++;
+		if (dispatch_route(ob, job, now, &at, &why) != 0) {
+			dispatch_defer(ob, job, at, why);
+			continue;
+		}
+		ob->admit[ob->nadmit++] = job;
+	}
+	if (n == 0) {
+		/* Nothing due: a new message or a finished send kicks us. */
+		ob->taking = 0;
+		outbox_idle(ob);
+		return;
+	}
+	log_debug("outbox: took %zu messages", n);
+	dispatch_admit(ob);
+}
+
+/* The priorities held back now, as "routine,urgent" (or ""). */
+static void
+dispatch_held(struct outbox *ob, char *out, size_t len)
+{
+	struct quiet	 q;
+	char		*cause;
+	time_t		 now = time(NULL);
+	int		 p;
+
+	out[0] = '\0';
+	if (quiet_from_conf(outbox_conf(ob), &q, &cause) != 0) {
+		free(cause);	/* config check refuses it: not reached */
+		return;
+	}
+	for (p = PRIO_URGENT; p < PRIO_COUNT; p++) {
+		if (!quiet_holds(&q, (enum prio)p, now))
+			continue;
+		if (out[0] != '\0')
+			strlcat(out, ",", len);
+		strlcat(out, conf_prio_name((enum prio)p), len);
+	}
+}
+
+static void
+dispatch_take(struct outbox *ob, size_t max)
+{
+	struct conf	*conf = outbox_conf(ob);
+	const char	*argv[5];
+	char		 now[24], lease[24], smax[24], held[64];
+
+	if (max > (size_t)conf->outbox_batch)
+		max = (size_t)conf->outbox_batch;
+	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(lease, sizeof lease, "%lld",
+	    (long long)conf->outbox_lease * 1000);
+	snprintf(smax, sizeof smax, "%zu", max);
+	dispatch_held(ob, held, sizeof held);
+	argv[0] = conf->instance;
+	argv[1] = now;
+	argv[2] = lease;
+	argv[3] = smax;
+	argv[4] = held;
+	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "take", 5, argv, NULL,
+	    dispatch_took, ob) != 0) {
+		ob->taking = 0;
+		outbox_idle(ob);
+	}
+}
+
+/* Free slots of the usable channels, their rates as last told. */
+static size_t
+dispatch_room(struct outbox *ob, long long now, long long *wait)
+{
+	struct outbox_chan	*c;
+	struct channel		*ch;
+	size_t			 i, cap, n = 0;
+	long long		 left;
+
+	*wait = -1;
+	for (i = 0; i < ob->p->nchans; i++) {
+		ch = &ob->p->chans[i];
+		c = &ob->chans[i];
+		if (c->failing_until > now)
+			continue;
+		cap = ch->ops->capacity(ch);
+		left = c->allow;
+		if (left <= 0) {
+			if (c->wait > 0 && (*wait < 0 || c->wait < *wait))
+				*wait = c->wait;
+			continue;
+		}
+		n += cap < (size_t)left ? cap : (size_t)left;
+	}
+	return (n);
+}
+
+static void
+dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct outbox	*ob = arg;
+	double		 interval;
+	long		 burst;
+	long long	 wait, now = pipeline_now();
+	size_t		 i, k = 0, room;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		if (r != NULL && r->type == REDIS_REPLY_ERROR)
+			log_warnx("outbox: allow: %s", r->str);
+		ob->taking = 0;
+		outbox_idle(ob);
+		return;
+	}
+	for (i = 0; i < ob->p->nchans; i++) {
+		ob->chans[i].used = 0;
+		ob->chans[i].wait = 0;
+		if (!dispatch_gcra(ob->p->chans[i].conf, &interval, &burst)) {
+			ob->chans[i].allow = 1LL << 40;	/* no rate */
+			continue;
+		}
+		if (k + 1 >= r->elements)
+			break;
+		ob->chans[i].allow = r->element[k]->integer;
+		ob->chans[i].wait = r->element[k + 1]->integer;
+		k += 2;
+	}
+	room = dispatch_room(ob, now, &wait);
+	if (room == 0) {
+		ob->taking = 0;
+		/*
+		 * Wake when a rate lets one through, not before; when the
+		 * channels are only busy, a finished send kicks us, and the
+		 * idle poll covers one that finished during this round.
+		 */
+		if (wait > 0) {
+			ob->kicked = 0;
+			outbox_arm(ob->ev_take, wait < DISPATCH_WAIT_MIN ?
+			    DISPATCH_WAIT_MIN : wait);
+		} else
+			outbox_idle(ob);
+		return;
+	}
+	dispatch_take(ob, room);
+}
+
+/* Take as many due messages as the channels have room and rate for. */
+void
+outbox_take(struct outbox *ob)
+{
+	const char	**argv;
+	char		**own;
+	double		  interval;
+	long		  burst;
+	size_t		  i, argc = 0, nown = 0, cap = 0;
+
+	if (ob->taking || ob->stopping || !ob->p->ready || !ob->recovered)
+		return;
+	for (i = 0; i < ob->p->nchans; i++)
+		cap += ob->p->chans[i].ops->capacity(&ob->p->chans[i]);
+	if (cap == 0)
+		return;		/* a finished send kicks us */
+	argv = xcalloc(1 + ob->p->nchans * 3, sizeof *argv);
+	own = xcalloc(1 + ob->p->nchans * 3, sizeof *own);
+	xasprintf(&own[nown], "%lld", pipeline_now());
+	argv[argc++] = own[nown++];
+	for (i = 0; i < ob->p->nchans; i++) {
+		if (!dispatch_gcra(ob->p->chans[i].conf, &interval, &burst))
+			continue;
+		argv[argc++] = ob->p->chans[i].conf->id;
+		xasprintf(&own[nown], "%.3f", interval);
+		argv[argc++] = own[nown++];
+		xasprintf(&own[nown], "%ld", burst);
+		argv[argc++] = own[nown++];
+	}
+	ob->taking = 1;
+	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "allow", (int)argc, argv,
+	    NULL, dispatch_allowed, ob) != 0) {
+		ob->taking = 0;
+		outbox_idle(ob);
+	}
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	free(own);
+	free(argv);
+}
+
+/* Look again after a while: nothing was there, or Redis is away. */
+void
+outbox_idle(struct outbox *ob)
+{
+	ob->kicked = 0;
+	outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+}
+
+/* The take timer: a kick, an idle poll, or a rate's wait is over. */
+void
+outbox_take_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct outbox	*ob = arg;
+
+	ob->kicked = 0;
+	outbox_take(ob);
+}
+
+/*
+ * There may be new messages or free slots: take some soon (on the next
+ * loop pass: the slots freed in the same pass share one take).
+ */
+void
+outbox_kick(struct outbox *ob)
+{
+	struct timeval	tv = { 0, 0 };
+
+	/* A pending idle poll is brought forward; a pending kick stays. */
+	if (!ob->taking && !ob->kicked) {
+		ob->kicked = 1;
+		evtimer_add(ob->ev_take, &tv);
+	}
+}
