@@ -80,6 +80,12 @@ struct channel_ops {
 	 * status, as a JSON object (a json_t *, new reference), or NULL.
 	 */
 	void		*(*status)(struct channel *);
+	/*
+	 * Optional: 0 when the channel cannot send at all for now (a modem
+	 * down, quarantined, unhealthy), as opposed to merely busy or at its
+	 * rate: routing then falls back to the next channel.  NULL: always up.
+	 */
+	int		(*up)(struct channel *);
 };
 
 struct channel {

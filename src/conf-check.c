@@ -436,6 +436,22 @@ conf_check_redis(struct conf_ctx *ctx, struct conf *conf, int warn)
 	if (!warn && conf->redis_user != NULL &&
 	    conf->redis_password_file == NULL)
 		conf_err(ctx, s, "redis.user: needs redis.password_file");
+	if (!warn && conf->recipient_routine.count != 0 &&
+	    conf->recipient_routine.period != 86400)
+		conf_err(ctx, ctx->cfg != NULL ? config_lookup(ctx->cfg,
+		    "limits.recipient_routine") : NULL,
+		    "limits.recipient_routine: must be a count per day, "
+		    "e.g. \"3/day\"");
+	if (!warn && conf->recipient_urgent.count != 0 &&
+	    conf->recipient_urgent.period != 86400)
+		conf_err(ctx, ctx->cfg != NULL ? config_lookup(ctx->cfg,
+		    "limits.recipient_urgent") : NULL,
+		    "limits.recipient_urgent: must be a count per day, "
+		    "e.g. \"5/day\"");
+	if (!warn && (conf->quiet_priorities & PRIO_BIT(PRIO_EMERGENCY)))
+		conf_err(ctx, ctx->cfg != NULL ? config_lookup(ctx->cfg,
+		    "quiet_hours.priorities") : NULL,
+		    "quiet_hours.priorities: emergency messages are never held");
 	if (!warn && conf->outbox_retry_min > conf->outbox_retry_max) {
 		s = ctx->cfg != NULL ? config_lookup(ctx->cfg,
 		    "outbox.retry_min") : NULL;

@@ -318,10 +318,15 @@ static const char *
 check_hhmm(const char *s)
 {
 	int	h, m;
-	char	extra;
 
-	if (sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h < 0 ||
-	    h > 23 || m < 0 || m > 59)
+	/* Exactly HH:MM: what quiet.c reads, nothing sscanf lets by. */
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' ||
+	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '9' ||
+	    s[4] < '0' || s[4] > '9')
+		return ("must be HH:MM, 00:00 to 23:59");
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	if (h > 23 || m > 59)
 		return ("must be HH:MM, 00:00 to 23:59");
 	return (NULL);
 }
@@ -680,7 +685,7 @@ static const struct conf_key conf_keys[] = {
 	  .noff = R(ndistricts), .check = check_district,
 	  .help = "division code prefixes it carries (default: all)" },
 	{ .path = "routes.[].carriers", .type = CONF_T_STRARRAY, .min = 1,
-	  .max = 3, .apply = CONF_RELOAD, .off = R(carriers),
+	  .max = 4, .apply = CONF_RELOAD, .off = R(carriers),
 	  .noff = R(ncarriers), .check = check_carrier,
 	  .help = "mobile carriers it carries: mobile, unicom, telecom, "
 	  "broadnet (default: all)" },

@@ -91,6 +91,17 @@ dispatch_windows(long long now_ms, struct dispatch_windows *w)
 	w->month_end = (long long)mktime(&next) * 1000;
 }
 
+/* 0 when channel i cannot send at all for now: routes fall back. */
+static int
+dispatch_up(struct outbox *ob, size_t i, long long now)
+{
+	struct channel	*ch = &ob->p->chans[i];
+
+	if (ob->chans[i].failing_until > now)
+		return (0);
+	return (ch->ops->up == NULL || ch->ops->up(ch));
+}
+
 /* 1 when channel i may be given a message this round. */
 static int
 dispatch_usable(struct outbox *ob, size_t i, long long now)
@@ -147,6 +158,9 @@ dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
 		*why = "no route takes this message";
 		return (-1);
 	}
+	/* No routes at all: the channels are one pool, used at once. */
+	if (pick.route < 0)
+		pick.spread = 1;
 	/* Pass 0 avoids the channel that failed it last; pass 1 does not. */
 	for (pass = 0; pass < 2 && best == (size_t)-1; pass++) {
 		for (k = 0; k < pick.n; k++) {
@@ -161,6 +175,13 @@ dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
 				    ob->chans[i].wait > 0 &&
 				    (wait < 0 || ob->chans[i].wait < wait))
 					wait = ob->chans[i].wait;
+				/*
+				 * In turn: a channel that is up but busy or at
+				 * its rate is waited for; only one that cannot
+				 * send at all passes its messages on.
+				 */
+				if (!pick.spread && dispatch_up(ob, i, now))
+					break;
 				continue;
 			}
 			if (!pick.spread) {
@@ -177,8 +198,13 @@ dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
 	}
 	if (best == (size_t)-1) {
 		if (wait > 0) {
-			*defer_at = now + wait;
+			/* The round after the rate's wait takes it again. */
+			*defer_at = 0;
 			*why = "channel rate";
+		} else if (k < pick.n) {
+			/* Its channel is up but busy: back to the front. */
+			*defer_at = 0;
+			*why = "channel busy";
 		} else {
 			*defer_at = now + DISPATCH_ASIDE_MS;
 			*why = "no channel of its route available";
@@ -205,6 +231,19 @@ dispatch_send(struct outbox *ob, struct outbox_job *job)
 		return;
 	}
 	/* No free slot after all: back to the queue, no attempt counted. */
+	outbox_result_add(ob, job->id, "requeue", "", "", "", 0, 0);
+	outbox_job_free(job);
+}
+
+/*
+ * Back to the front of its queue, no attempt counted: for a wait of the
+ * channel's own (its rate, a busy slot) that the next round times.  Why
+ * not the retry queue: a message there leaves its priority's queue, and a
+ * routine one would then overtake an emergency still waiting there.
+ */
+static void
+dispatch_requeue(struct outbox *ob, struct outbox_job *job)
+{
 	outbox_result_add(ob, job->id, "requeue", "", "", "", 0, 0);
 	outbox_job_free(job);
 }
@@ -244,6 +283,8 @@ dispatch_admitted(struct rconn *rc, redisReply *r, void *arg)
 		at = r->element[i * 2 + 1]->integer;
 		if (code == 0)
 			dispatch_send(ob, job);
+		else if (code == 1)
+			dispatch_requeue(ob, job);
 		else
 			dispatch_defer(ob, job, at, whys[code >= 1 &&
 			    code <= 3 ? code : 0]);
@@ -372,7 +413,10 @@ dispatch_took(struct rconn *rc, redisReply *r, void *arg)
 		    &why) == 0 ? (int)sl.segments : 1;
 		n++;
 		if (dispatch_route(ob, job, now, &at, &why) != 0) {
-			dispatch_defer(ob, job, at, why);
+			if (at == 0)
+				dispatch_requeue(ob, job);
+			else
+				dispatch_defer(ob, job, at, why);
 			continue;
 		}
 		ob->admit[ob->nadmit++] = job;
@@ -436,7 +480,38 @@ dispatch_take(struct outbox *ob, size_t max)
 	}
 }
 
-/* Free slots of the usable channels, their rates as last told. */
+/*
+ * Mark the channels messages would go to now: every channel of a spread
+ * route, the first channel that is up of a route in turn, every channel
+ * when no route is configured.  Only their room counts: a second channel
+ * kept for failover must not make us take messages its route's first
+ * channel has no room for.
+ */
+static void
+dispatch_live(struct outbox *ob, long long now, char *live)
+{
+	const struct conf	*conf = outbox_conf(ob);
+	const struct conf_route	*rt;
+	const struct conf_channel *cc;
+	size_t			 r, k, i;
+
+	memset(live, conf->nroutes == 0, ob->p->nchans);
+	for (r = 0; r < conf->nroutes; r++) {
+		rt = &conf->routes[r];
+		for (k = 0; k < rt->nchannels; k++) {
+			if ((cc = conf_channel_find(conf, rt->channels[k])) ==
+			    NULL || (i = dispatch_index(ob, cc)) == (size_t)-1)
+				continue;
+			if (!dispatch_up(ob, i, now))
+				continue;
+			live[i] = 1;
+			if (!rt->spread)
+				break;
+		}
+	}
+}
+
+/* Free slots of the live channels, their rates as last told. */
 static size_t
 dispatch_room(struct outbox *ob, long long now, long long *wait)
 {
@@ -444,12 +519,15 @@ dispatch_room(struct outbox *ob, long long now, long long *wait)
 	struct channel		*ch;
 	size_t			 i, cap, n = 0;
 	long long		 left;
+	char			*live;
 
 	*wait = -1;
+	live = xcalloc(ob->p->nchans + 1, 1);
+	dispatch_live(ob, now, live);
 	for (i = 0; i < ob->p->nchans; i++) {
 		ch = &ob->p->chans[i];
 		c = &ob->chans[i];
-		if (c->failing_until > now)
+		if (!live[i] || c->failing_until > now)
 			continue;
 		cap = ch->ops->capacity(ch);
 		left = c->allow;
@@ -460,6 +538,7 @@ dispatch_room(struct outbox *ob, long long now, long long *wait)
 		}
 		n += cap < (size_t)left ? cap : (size_t)left;
 	}
+	free(live);
 	return (n);
 }
 

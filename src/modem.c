@@ -1735,6 +1735,16 @@ modem_capacity(struct channel *ch)
 	return (1);
 }
 
+/* 0 when the modem cannot send for now (not merely busy). */
+static int
+modem_up(struct channel *ch)
+{
+	struct modem	*m = ch->priv;
+
+	return (m != NULL && !m->dying && (m->state == MODEM_READY ||
+	    m->state == MODEM_SENDING) && modem_healthy(m));
+}
+
 /* Messages handed over and not done yet. */
 static size_t
 modem_inflight(struct channel *ch)
@@ -1900,6 +1910,7 @@ modem_init(struct channel *ch, struct event_base *base, char **cause)
 const struct channel_ops modem_channel_ops = {
 	.type = "modem",
 	.reports = 1,
+	.up = modem_up,
 	.init = modem_init,
 	.send = modem_send,
 	.capacity = modem_capacity,

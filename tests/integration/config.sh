@@ -20,6 +20,7 @@ ok "syntax errors with their line (-c after the command)"
 # The shipped example, pointed at this tree's data, is valid.
 sed -e "s|^# districts_file = .*|districts_file = \"$top_srcdir/data/divisions-cn.csv\";|" \
     -e "s|^# templates_dir = .*|templates_dir = \"$top_srcdir/templates\";|" \
+    -e "s|^# carriers_file = .*|carriers_file = \"$top_srcdir/data/carriers.csv\";|" \
     "$top_srcdir/etc/civicast.conf.example" > "$T/example.conf"
 expect_rc 0 "$CIVICAST" -c "$T/example.conf" config check
 expect_grep "OK" "$T/out"

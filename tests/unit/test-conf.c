@@ -261,7 +261,7 @@ test_example(void **state)
 		expect_error(&errs, "(no error expected)");
 	assert_non_null(conf);
 	assert_int_equal(errs.nwarnings, 0);
-	assert_int_equal(conf->nchannels, 3);
+	assert_int_equal(conf->nchannels, 4);
 	conf_free(conf);
 	conf_errors_free(&errs);
 	free(path);
