@@ -327,10 +327,16 @@ conf_warn_departments(struct conf_ctx *ctx, struct conf *conf)
 
 	for (i = 0; i < conf->ndepartments; i++) {
 		d = &conf->departments[i];
-		if (d->key_file == NULL)
+		if (d->key_file == NULL && d->unsigned_ok)
 			conf_warn(ctx, conf_at(ctx, "departments", i, NULL, -1),
-			    "department \"%s\" has no key_file: events from "
-			    "it are accepted unsigned", d->id);
+			    "department \"%s\" is unsigned: anyone who can "
+			    "write to Redis can publish in its name "
+			    "(development only)", d->id);
+		else if (d->key_file == NULL)
+			conf_warn(ctx, conf_at(ctx, "departments", i, NULL, -1),
+			    "department \"%s\" has no key_file: its events "
+			    "are all rejected (set key_file, or unsigned = true "
+			    "for development)", d->id);
 	}
 }
 

@@ -54,6 +54,9 @@ struct conf_department {
 	unsigned long	 max_audience;	/* 0: no limit */
 	unsigned long	 budget_day;	/* SMS segments a day; 0: no limit */
 	unsigned long	 budget_month;	/* SMS segments a month; 0: no limit */
+	char	       **templates;	/* allowed templates; NULL: any */
+	size_t		 ntemplates;
+	int		 unsigned_ok;	/* accept events without a signature */
 	int		 line;
 };
 
@@ -149,6 +152,15 @@ struct conf {
 	char		*quiet_end;	/* "08:00" */
 	unsigned int	 quiet_priorities; /* PRIO_BIT set held back */
 	char		*carriers_file;	/* mobile number ranges (reload) */
+
+	/* security (reload) */
+	int		 max_age;	/* s an event's `sent` may be in the past */
+	int		 max_ahead;	/* s it may be in the future */
+	unsigned long	 approval_over;	/* audiences above need approval; 0: none */
+	char	       **approval_categories;
+	size_t		 napproval_categories;
+	int		 approval_emergency_fast; /* emergencies go, then review */
+	int		 retention_days; /* final message records kept */
 
 	char		*timezone;	/* (reload) */
 	char		*templates_dir;	/* (reload) */

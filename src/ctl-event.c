@@ -392,11 +392,11 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 			free(json);
 			return (CTL_FAIL);
 		}
-		r = redisCommand(reg->c, "XADD %sevents * event %s sig %s",
-		    reg->prefix, json, hex);
+		r = redisCommand(reg->c, "XADD %sevents * event %s sig %s "
+		    "publisher %s", reg->prefix, json, hex, reg->user);
 	} else
-		r = redisCommand(reg->c, "XADD %sevents * event %s",
-		    reg->prefix, json);
+		r = redisCommand(reg->c, "XADD %sevents * event %s publisher %s",
+		    reg->prefix, json, reg->user);
 	if (db_check(reg->c, r, &cause) != 0) {
 		free(json);
 		ctl_redis_fail(ctl, cause);

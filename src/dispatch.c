@@ -58,6 +58,12 @@ dispatch_gcra(const struct conf_channel *cc, double *interval, long *burst)
 	*burst = cc->burst > 0 ? cc->burst : (long)(cc->rate.count / 10);
 	if (*burst < 1)
 		*burst = 1;
+	/*
+	 * The limiter lets burst + 1 through at rest (its tolerance is
+	 * burst intervals); `burst` in the configuration is the whole
+	 * burst, so that a second never holds more than the rate + burst - 1.
+	 */
+	*burst -= 1;
 	return (1);
 }
 

@@ -26,6 +26,7 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "bevent.h"
 #include "buf.h"
@@ -36,6 +37,8 @@
 #include "log.h"
 #include "pipeline.h"
 #include "rconn.h"
+#include "scope.h"
+#include "sig.h"
 #include "sms.h"
 #include "tmpl.h"
 #include "util.h"
@@ -352,6 +355,64 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 static void	intake_process_checked(struct intake *,
 		    struct intake_entry *);
 
+/*
+ * Who sent it and may they: the signature (HMAC-SHA256 of the exact
+ * event bytes with the department's key), the replay window on `sent`,
+ * and the department's scope.  -1 with the rule broken in *cause.
+ */
+static int
+intake_trust(struct intake *in, const struct intake_entry *e,
+    const char *json, size_t len, char **cause)
+{
+	struct conf			*conf = intake_conf(in);
+	const struct conf_department	*d;
+	const char			*sig;
+	char				 hex[SIG_HEXLEN + 1], *why, when[40];
+	size_t				 siglen = 0;
+	time_t				 now = time(NULL);
+
+	d = conf_department_find(conf, in->ev.department);
+	sig = intake_field(e, "sig", &siglen);
+	if (d->key_file != NULL) {
+		if (sig == NULL || siglen == 0) {
+			xasprintf(cause, "sig: missing; department %s signs "
+			    "its events", d->id);
+			return (-1);
+		}
+		if (sig_sign_file(d->key_file, json, len, hex, &why) != 0) {
+			xasprintf(cause, "sig: cannot check it: %s", why);
+			free(why);
+			return (-1);
+		}
+		/* Constant time: no timing hint to a forger. */
+		if (siglen != SIG_HEXLEN ||
+		    CRYPTO_memcmp(hex, sig, SIG_HEXLEN) != 0) {
+			explicit_bzero(hex, sizeof hex);
+			xasprintf(cause, "sig: does not match the event "
+			    "(department %s's key)", d->id);
+			return (-1);
+		}
+		explicit_bzero(hex, sizeof hex);
+	} else if (!d->unsigned_ok) {
+		xasprintf(cause, "sig: department %s has no key_file and is "
+		    "not configured unsigned", d->id);
+		return (-1);
+	}
+	if (in->ev.sent < now - conf->max_age) {
+		xasprintf(cause, "sent: %s is more than %d s ago "
+		    "(security.max_age): a replay?", bevent_time_format(
+		    in->ev.sent, when, sizeof when), conf->max_age);
+		return (-1);
+	}
+	if (in->ev.sent > now + conf->max_ahead) {
+		xasprintf(cause, "sent: %s is more than %d s ahead "
+		    "(security.max_ahead)", bevent_time_format(in->ev.sent,
+		    when, sizeof when), conf->max_ahead);
+		return (-1);
+	}
+	return (scope_check(&in->ev, conf, d, cause));
+}
+
 static void
 intake_known(struct rconn *rc, redisReply *r, void *arg)
 {
@@ -398,7 +459,7 @@ static void
 intake_process_checked(struct intake *in, struct intake_entry *e)
 {
 	struct conf	*conf = intake_conf(in);
-	const char	*json, *sig, *argv[14];
+	const char	*json, *sig, *publisher, *argv[15];
 	char		*cause, now[24], nb[24], exp[24];
 	size_t		 len;
 	int		 personal;
@@ -419,7 +480,13 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 		return;
 	}
 	in->have_ev = 1;
+	if (intake_trust(in, e, json, len, &cause) != 0) {
+		intake_reject(in, e, cause);
+		free(cause);
+		return;
+	}
 	sig = intake_field(e, "sig", NULL);
+	publisher = intake_field(e, "publisher", NULL);
 	snprintf(now, sizeof now, "%lld", pipeline_now());
 	snprintf(nb, sizeof nb, "%lld", (long long)in->ev.not_before * 1000);
 	snprintf(exp, sizeof exp, "%lld", (long long)in->ev.expires * 1000);
@@ -438,6 +505,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	argv[11] = "";
 	argv[12] = "";
 	argv[13] = in->ev.template != NULL ? in->ev.template : "";
+	argv[14] = publisher != NULL ? publisher : "";
 	if (in->ev.kind != BEVENT_CANCEL) {
 		const struct conf_department *d;
 
@@ -446,7 +514,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 		if (!personal)
 			argv[11] = in->text.data + strlen(d->signature);
 	}
-	if (pipeline_eval(in->p, SCRIPT_OUTBOX, "accept", 14, argv, NULL,
+	if (pipeline_eval(in->p, SCRIPT_OUTBOX, "accept", 15, argv, NULL,
 	    intake_accepted, in) != 0) {
 		in->busy = 0;
 		intake_batch_free(in);

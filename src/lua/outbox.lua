@@ -146,7 +146,7 @@ local function stop_event(e, state, now)
 end
 
 -- accept DEPT ID STREAM_ID KIND PRIORITY REF JSON SIG NOW NOT_BEFORE EXPIRES
---   TEXT SIGNATURE TEMPLATE
+--   TEXT SIGNATURE TEMPLATE PUBLISHER
 -- Records an event, atomically with its duplicate check and the
 -- cancellation an update or cancel brings.  Returns { status, E } where
 -- status is "new", "redelivered" (the same stream entry again: ack it),
@@ -154,9 +154,9 @@ end
 -- update or cancel naming no known event of the department).
 local function accept()
 	local dept, id, sid, kind, prio, ref, json, sig, now, nb, exp, text,
-	    signature, template = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7],
-	    ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13],
-	    ARGV[14], ARGV[15], ARGV[16]
+	    signature, template, publisher = ARGV[3], ARGV[4], ARGV[5], ARGV[6],
+	    ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13],
+	    ARGV[14], ARGV[15], ARGV[16], ARGV[17] or ''
 	local e = redis.call('HGET', P .. 'ev:ids', dept .. '/' .. id)
 	if e then
 		if redis.call('HGET', evkey(e), 'stream_id') == sid then
@@ -181,7 +181,7 @@ local function accept()
 	    'state', state, 'text', text, 'signature', signature,
 	    'template', template, 'accepted', now, 'not_before', nb,
 	    'expires', exp, 'cursor', 0, 'targeted', 0, 'messages', 0,
-	    'references', refe or '')
+	    'references', refe or '', 'publisher', publisher)
 	redis.call('ZADD', P .. 'events:list', now, e)
 	if refe then
 		stop_event(refe, 'cancelled', now)

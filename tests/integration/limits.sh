@@ -54,10 +54,10 @@ def read():
     return v
 sha = cmd("SCRIPT", "LOAD", script).decode()
 sent = []
-# 50/s with a burst of 5 (what the daemon derives from rate = "50/s").
+# 50/s with a burst of 5: the daemon passes the tolerance, 4.
 for now in range(10**6, 10**6 + 20000):
     r = cmd("EVALSHA", sha, 0, "g:", "admit", now, "20261127", "202611",
-            10**9, 2 * 10**9, "1:%d" % now, "c", "20.000", "5",
+            10**9, 2 * 10**9, "1:%d" % now, "c", "20.000", "4",
             "13800130001", "emergency", "d", "1", "0", "0", "0")
     if r[0] == 0:
         sent.append(now)
@@ -74,7 +74,7 @@ rate = len(sent) / 20.0
 print("%d sent in 20 s (%.2f/s); worst 1-second window %d" %
       (len(sent), rate, worst))
 assert abs(rate - 50) <= 1, rate
-assert worst <= 55, worst
+assert worst <= 54, worst
 PY
 ok "GCRA long run: 50/s held, no second above 55"
 

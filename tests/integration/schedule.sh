@@ -26,7 +26,7 @@ conf() { # INSTANCE [EXTRA]
 departments = ( { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
     hotline = "0575-83022222"; },
   { id = "yjj"; name = "嵊州市应急管理局"; signature = "【嵊州应急】";
-    hotline = "0575-83033333"; } );
+    hotline = "0575-83033333"; priorities = [ "emergency", "urgent" ]; } );
 channels = (
   { id = "p1"; type = "http"; url = "http://127.0.0.1:$(cat "$T/port1")/send";
     body = "to=\${to}&text=\${text}&ref=\${ref}"; rate = "20/s";

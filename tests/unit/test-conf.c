@@ -418,7 +418,7 @@ test_warnings(void **state)
 	assert_int_equal(errs.n, 0);
 	assert_int_equal(errs.nwarnings, 2);
 	expect_in(errs.warnings, errs.nwarnings, "warn.conf:4: department "
-	    "\"mzj\" has no key_file: events from it are accepted unsigned");
+	    "\"mzj\" has no key_file: its events are all rejected");
 	expect_in(errs.warnings, errs.nwarnings, "warn.conf:2: redis.host: "
 	    "\"10.0.0.5\" is not loopback");
 	/* Not in a file: defaults for what it leaves out. */
