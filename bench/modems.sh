@@ -386,7 +386,7 @@ verdict() { # VALUE OP TARGET
 	cat <<EOF
 groups = ( { id = "elderly"; name = "老年人"; } );
 departments = ( { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
-    hotline = "0575-83022222"; } );
+    hotline = "0575-83022222"; unsigned = true; } );
 outbox = { lease = 120; };
 # Benchmarks run at any hour: no quiet hours.
 quiet_hours = { enabled = false; };

@@ -342,7 +342,7 @@ groups = ( { id = "elderly"; name = "老年人"; },
   { id = "dibao"; name = "低保对象"; },
   { id = "tekun"; name = "特困人员"; } );
 departments = ( { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
-    hotline = "0575-83022222"; } );
+    hotline = "0575-83022222"; unsigned = true; } );
 channels = ( { id = "http1"; type = "http"; driver = "generic";
     url = "http://127.0.0.1:$1/send"; method = "POST";
     body = "to=\${to}&text=\${text}&ref=\${ref}"; rate = "1000000/s";

@@ -49,9 +49,12 @@ carriers_file = "$top/data/carriers.csv";
 quiet_hours = { enabled = false; };
 departments = (
   { id = "mzj"; name = "嵊州市民政局"; signature = "【嵊州民政】";
-    hotline = "0575-83022222"; },
+    hotline = "0575-83022222"; key_file = "$T/mzj.key";
+    groups = [ "elderly", "disabled", "dibao" ]; districts = [ "330683" ]; },
   { id = "yjj"; name = "嵊州市应急管理局"; signature = "【嵊州应急】";
-    hotline = "0575-83033333"; priorities = [ "emergency", "urgent" ]; } );
+    hotline = "0575-83033333"; priorities = [ "emergency", "urgent" ];
+    unsigned = true; } );
+security = { approval_over = 100000; };
 channels = ( { id = "mock"; type = "http"; driver = "generic";
     url = "http://127.0.0.1:$PORT/send"; method = "POST";
     body = "to=\${to}&text=\${text}&ref=\${ref}"; rate = "200/s";
@@ -60,6 +63,8 @@ routes = ( { channels = [ "mock" ]; } );
 CONF
 export CIVICAST_CONF="$T/civicast.conf"
 cat "$CIVICAST_CONF"
+step "a signing key for 嵊州民政 (its events are HMAC-signed)"
+run "$CIVICAST" key generate mzj
 run "$CIVICAST" config check
 
 step "20,000 synthetic residents of 绍兴市 (phones are made up)"

@@ -34,6 +34,7 @@ static const struct ctl_cmd *ctl_tables[] = {
 	ctl_event_cmds,
 	ctl_modem_cmds,
 	ctl_route_cmds,
+	ctl_key_cmds,
 };
 
 /* Print "civicast: ..." to stderr. */

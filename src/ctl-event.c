@@ -39,6 +39,7 @@ static int	event_list(struct ctl *, int, char **);
 static int	event_status(struct ctl *, int, char **);
 static int	event_cancel(struct ctl *, int, char **);
 static int	event_watch(struct ctl *, int, char **);
+static int	event_approve(struct ctl *, int, char **);
 
 /* The publish and event command families. */
 const struct ctl_cmd ctl_event_cmds[] = {
@@ -60,6 +61,12 @@ const struct ctl_cmd ctl_event_cmds[] = {
 	  event_cancel },
 	{ "event", "watch", "[--department D] ID",
 	  "follow an event's progress until it is done", event_watch },
+	{ "event", "approve", "[--department D] ID",
+	  "approve an event waiting for a second operator (not its publisher)",
+	  event_approve },
+	{ "event", "reject", "[--department D] --reason TEXT ID",
+	  "turn down an event waiting for approval (not by its publisher)",
+	  event_approve },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -539,6 +546,7 @@ event_finished(json_t *o)
 static const struct option event_opts[] = {
 	{ "department", required_argument, NULL, 'D' },
 	{ "limit", required_argument, NULL, 'l' },
+	{ "reason", required_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -936,6 +944,118 @@ event_watch(struct ctl *ctl, int argc, char **argv)
 	    event_n(o, "delivered"), event_n(o, "failed"),
 	    event_n(o, "expired"), event_n(o, "cancelled"),
 	    event_n(o, "unknown"));
+	json_decref(o);
+	return (CTL_OK);
+}
+
+/*
+ * event approve / event reject: the two-person rule.  The OS user who
+ * published the event (recorded by civicast publish) may not decide on
+ * it; everyone's decision is audited.
+ */
+static int
+event_approve(struct ctl *ctl, int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd;
+	struct registry		*reg;
+	redisReply		*r;
+	json_t			*o;
+	const char		*dept = NULL, *reason = NULL, *pub, *state;
+	char			*cause, now[24], *sha;
+	long long		 e;
+	int			 approve, ch;
+
+	approve = strcmp(argv[0], "approve") == 0;
+	cmd = &ctl_event_cmds[approve ? 5 : 6];
+	while ((ch = ctl_getopt(cmd, argc, argv, "h", event_opts)) != -1) {
+		if (ch == 'D')
+			dept = optarg;
+		else if (ch == 'R')
+			reason = optarg;
+		else {
+			ctl_usage(stderr, cmd);
+			return (CTL_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	ctl_nargs(cmd, argc, 1, 1);
+	if (!approve && (reason == NULL || *reason == '\0')) {
+		ctl_warnx("event reject: --reason is required");
+		return (CTL_USAGE);
+	}
+	if ((e = event_find(ctl, dept, argv[0])) == 0) {
+		ctl_warnx("event %s: no such event", argv[0]);
+		return (CTL_FAIL);
+	}
+	reg = ctl_registry(ctl);
+	if ((o = event_load(ctl, e)) == NULL) {
+		ctl_warnx("event %lld: gone", e);
+		return (CTL_FAIL);
+	}
+	state = json_string_value(json_object_get(o, "state"));
+	if (state == NULL || strcmp(state, "pending_approval") != 0) {
+		ctl_warnx("event %s is %s, not waiting for approval", argv[0],
+		    state != NULL ? state : "?");
+		json_decref(o);
+		return (CTL_FAIL);
+	}
+	pub = json_string_value(json_object_get(o, "publisher"));
+	if (pub != NULL && strcmp(pub, reg->user) == 0) {
+		ctl_warnx("event %s was published by %s: another operator "
+		    "must %s it (the two-person rule)", argv[0], pub,
+		    approve ? "approve" : "reject");
+		json_decref(o);
+		return (CTL_FAIL);
+	}
+	snprintf(now, sizeof now, "%lld", util_now_ms());
+	if (approve) {
+		redisAppendCommand(reg->c, "MULTI");
+		redisAppendCommand(reg->c, "HSET %sev:%lld state resolving "
+		    "approved %s approved_at %s", reg->prefix, e, reg->user,
+		    now);
+		redisAppendCommand(reg->c, "SREM %sevents:pending %lld",
+		    reg->prefix, e);
+		redisAppendCommand(reg->c, "SADD %sevents:resolving %lld",
+		    reg->prefix, e);
+		redisAppendCommand(reg->c, "EXEC");
+		for (ch = 0; ch < 5; ch++) {
+			r = NULL;
+			if (redisGetReply(reg->c, (void **)&r) != REDIS_OK)
+				r = NULL;
+			if (db_check(reg->c, r, &cause) != 0)
+				ctl_redis_fail(ctl, cause);
+			freeReplyObject(r);
+		}
+	} else {
+		r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
+		if (db_check(reg->c, r, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		sha = xstrdup(r->str);
+		freeReplyObject(r);
+		r = redisCommand(reg->c, "EVALSHA %s 0 %s stop %lld cancelled "
+		    "%s %s", sha, reg->prefix, e, now, reason);
+		free(sha);
+		if (db_check(reg->c, r, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		freeReplyObject(r);
+		r = redisCommand(reg->c, "SREM %sevents:pending %lld",
+		    reg->prefix, e);
+		if (db_check(reg->c, r, &cause) != 0)
+			ctl_redis_fail(ctl, cause);
+		freeReplyObject(r);
+	}
+	if (audit_append(reg->c, reg->prefix, reg->user, approve ?
+	    "event-approve" : "event-reject", &cause, "event",
+	    json_string_value(json_object_get(o, "id")), "department",
+	    json_string_value(json_object_get(o, "dept")), "publisher",
+	    pub != NULL ? pub : "", "reason", reason != NULL ? reason : "",
+	    NULL) != 0)
+		ctl_redis_fail(ctl, cause);
+	printf("event %s/%s %s by %s\n",
+	    json_string_value(json_object_get(o, "dept")),
+	    json_string_value(json_object_get(o, "id")),
+	    approve ? "approved" : "rejected", reg->user);
 	json_decref(o);
 	return (CTL_OK);
 }

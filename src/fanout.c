@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -58,6 +59,9 @@ struct fanout {
 	const struct conf_department	*dept;
 	const struct tmpl		*tmpl;
 	int				 personal;
+	int				 approved;
+	char				*json;		/* as published */
+	char				*sid;		/* its stream entry */
 	unsigned long			 made;
 	long long			 started;
 	struct buf			 text;
@@ -176,6 +180,9 @@ fanout_release(struct fanout *fo, int again)
 	if (fo->have_ev)
 		bevent_free(&fo->ev);
 	fo->have_ev = 0;
+	free(fo->json);
+	free(fo->sid);
+	fo->json = fo->sid = NULL;
 	fo->busy = 0;
 	fanout_arm(fo, again ? 0 : FANOUT_POLL_MS);
 }
@@ -379,6 +386,80 @@ fanout_expand(struct fanout *fo)
 		fanout_release(fo, 0);
 }
 
+/*
+ * The audience is counted: a department's largest audience is a scope
+ * (over it, the event is rejected like any other out of scope), and
+ * large or sensitive events wait for a second operator (the two-person
+ * rule) unless an emergency takes the fast path and is flagged for
+ * review.  Returns 0 to go on fanning out, -1 when the event stops here.
+ */
+static int
+fanout_gate(struct fanout *fo, long long targeted)
+{
+	struct conf	*conf = fanout_conf(fo);
+	const char	*argv[4];
+	char		*why, now[24], when[40];
+	size_t		 i;
+	int		 approve = 0;
+
+	if (fo->dept->max_audience > 0 &&
+	    targeted > (long long)fo->dept->max_audience) {
+		xasprintf(&why, "scope: %lld phones, over department %s's "
+		    "max_audience of %lu (departments.[].max_audience)",
+		    targeted, fo->dept->id, fo->dept->max_audience);
+		log_warnx("fanout: event %s (%s/%s) rejected: %s", fo->e,
+		    fo->ev.department, fo->ev.id, why);
+		bevent_time_format(time(NULL), when, sizeof when);
+		rconn_command(fo->p->d->rc, NULL, NULL, "XADD %sevents:rejected "
+		    "* event %s reason %s stream_id %s rejected_at %s",
+		    conf->redis_prefix, fo->json, why, fo->sid, when);
+		snprintf(now, sizeof now, "%lld", pipeline_now());
+		argv[0] = fo->e;
+		argv[1] = "cancelled";
+		argv[2] = now;
+		argv[3] = why;
+		pipeline_eval(fo->p, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
+		    NULL);
+		free(why);
+		fanout_release(fo, 1);
+		return (-1);
+	}
+	if (fo->approved)
+		return (0);
+	if (conf->approval_over > 0 &&
+	    targeted > (long long)conf->approval_over)
+		approve = 1;
+	for (i = 0; fo->ev.category != NULL &&
+	    i < conf->napproval_categories; i++) {
+		if (strcmp(conf->approval_categories[i], fo->ev.category) == 0)
+			approve = 1;
+	}
+	if (!approve)
+		return (0);
+	if (fo->ev.priority == PRIO_EMERGENCY &&
+	    conf->approval_emergency_fast) {
+		log_warnx("fanout: event %s (%s/%s): emergency sent without "
+		    "approval; flagged for review", fo->e, fo->ev.department,
+		    fo->ev.id);
+		rconn_command(fo->p->d->rc, NULL, NULL,
+		    "HSET %sev:%s review needed", conf->redis_prefix, fo->e);
+		return (0);
+	}
+	log_info("fanout: event %s (%s/%s): %lld phones; waiting for "
+	    "approval (civicast event approve)", fo->e, fo->ev.department,
+	    fo->ev.id, targeted);
+	rconn_command(fo->p->d->rc, NULL, NULL, "MULTI");
+	rconn_command(fo->p->d->rc, NULL, NULL,
+	    "HSET %sev:%s state pending_approval", conf->redis_prefix, fo->e);
+	rconn_command(fo->p->d->rc, NULL, NULL,
+	    "SREM %sevents:resolving %s", conf->redis_prefix, fo->e);
+	rconn_command(fo->p->d->rc, NULL, NULL,
+	    "SADD %sevents:pending %s", conf->redis_prefix, fo->e);
+	rconn_command(fo->p->d->rc, NULL, NULL, "EXEC");
+	fanout_release(fo, 1);
+	return (-1);
+}
+
 static void
 fanout_matched(struct rconn *rc, redisReply *r, void *arg)
 {
@@ -391,6 +472,10 @@ fanout_matched(struct rconn *rc, redisReply *r, void *arg)
 		fanout_release(fo, 0);
 		return;
 	}
+	if (fanout_gate(fo, r->element[2]->type == REDIS_REPLY_INTEGER ?
+	    r->element[2]->integer : strtoll(r->element[2]->type ==
+	    REDIS_REPLY_STRING ? r->element[2]->str : "0", NULL, 10)) != 0)
+		return;
 	/* Integers when resolved now, strings when resumed. */
 	if (r->element[0]->type == REDIS_REPLY_INTEGER)
 		log_info("fanout: event %s (%s/%s): %lld phones from %lld "
@@ -448,12 +533,16 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 	struct conf	*conf = fanout_conf(fo);
 	char		*cause;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->type != REDIS_REPLY_STRING) {
 		fanout_release(fo, 0);
 		return;
 	}
+	fo->approved = r->element[3]->type == REDIS_REPLY_STRING;
+	fo->json = xstrdup(r->element[0]->str);
+	fo->sid = xstrdup(r->element[4]->type == REDIS_REPLY_STRING ?
+	    r->element[4]->str : "");
 	if (r->element[2]->type != REDIS_REPLY_STRING ||
 	    strcmp(r->element[2]->str, "resolving") != 0) {
 		fanout_release(fo, 1);
@@ -495,7 +584,8 @@ fanout_load(struct fanout *fo)
 	struct conf	*conf = fanout_conf(fo);
 
 	rconn_command(fo->p->d->rc, fanout_loaded, fo,
-	    "HMGET %sev:%s json cursor state", conf->redis_prefix, fo->e);
+	    "HMGET %sev:%s json cursor state approved stream_id",
+	    conf->redis_prefix, fo->e);
 }
 
 static void
@@ -602,6 +692,8 @@ fanout_free(struct fanout *fo)
 	if (fo->have_ev)
 		bevent_free(&fo->ev);
 	buf_free(&fo->text);
+	free(fo->json);
+	free(fo->sid);
 	event_free(fo->ev_poll);
 	free(fo);
 }

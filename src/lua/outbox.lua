@@ -21,6 +21,7 @@
 --   P events:list        zset  E by acceptance time (ms)
 --   P events:resolving   set   E being fanned out
 --   P events:scheduled   zset  E by not_before (ms), not yet sending
+--   P events:pending     set   E waiting for a second operator's approval
 --   P active:<prio>      list  E with queued messages, served round-robin
 --   P retry              zset  "E:R" by the time to try again (ms)
 --   P inflight:<inst>    zset  "E:R" handed to a channel by instance
@@ -42,8 +43,8 @@
 --
 -- Message states: queued -> sending -> sent -> delivered | failed |
 -- expired | cancelled, and unknown (the channel cannot tell whether it
--- went out: never resent blindly).  Event states: resolving, scheduled,
--- active, done, cancelled, expired.
+-- went out: never resent blindly).  Event states: resolving,
+-- pending_approval, scheduled, active, done, cancelled, expired.
 
 local P = ARGV[1]
 local OP = ARGV[2]
