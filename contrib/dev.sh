@@ -18,7 +18,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
 libhiredis-dev libevent-dev libconfig-dev libcurl4-openssl-dev
 libserialport-dev libjansson-dev libcmocka-dev libssl-dev
 redis-server redis-tools python3 groff-base
-gammu python3-gammu gammu-smsd clang libclang-rt-14-dev"
+gammu python3-gammu gammu-smsd clang libclang-rt-14-dev valgrind"
 
 say() { printf '\n== %s\n' "$*"; }
 
