@@ -35,6 +35,7 @@ static const struct ctl_cmd *ctl_tables[] = {
 	ctl_modem_cmds,
 	ctl_route_cmds,
 	ctl_key_cmds,
+	ctl_purge_cmds,
 };
 
 /* Print "civicast: ..." to stderr. */

@@ -228,6 +228,7 @@ main(int argc, char **argv)
 	if (pipeline_start(&pl, d, &cause) != 0)
 		fatalx("%s", cause);
 	status = daemon_run(d);
+	daemon_disconnect(d);
 	pipeline_free(&pl);
 	daemon_free(d);
 

@@ -51,6 +51,7 @@ extern const struct ctl_cmd ctl_event_cmds[];
 extern const struct ctl_cmd ctl_modem_cmds[];
 extern const struct ctl_cmd ctl_route_cmds[];
 extern const struct ctl_cmd ctl_key_cmds[];
+extern const struct ctl_cmd ctl_purge_cmds[];
 
 /* Print "civicast: ..." to stderr. */
 void	 ctl_warnx(const char *, ...) printflike(1, 2);

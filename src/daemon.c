@@ -532,6 +532,17 @@ daemon_run(struct daemon *d)
 	return (0);
 }
 
+/*
+ * Close Redis; pending replies are called back with rc NULL, so do it
+ * while their owners (pipeline modules) still exist.
+ */
+void
+daemon_disconnect(struct daemon *d)
+{
+	rconn_free(d->rc);
+	d->rc = NULL;
+}
+
 /* Free everything. */
 void
 daemon_free(struct daemon *d)

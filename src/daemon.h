@@ -88,6 +88,7 @@ struct daemon	*daemon_create(struct conf *conf, const char *path,
 /* Run the loop until the stop sequence ends; returns the exit status. */
 int		 daemon_run(struct daemon *);
 /* Free everything (closes the Redis connection). */
+void		 daemon_disconnect(struct daemon *);
 void		 daemon_free(struct daemon *);
 
 /* Register a stop hook, called in order of registration. */

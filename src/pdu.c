@@ -509,7 +509,7 @@ pdu_unhex(const char *hex, unsigned char *o, size_t max, size_t *len,
     char **cause)
 {
 	size_t	i, n;
-	int	hi, lo;
+	int	hi = 0, lo;
 
 	n = strlen(hex);
 	if (n == 0) {

@@ -29,6 +29,7 @@
 #include "pipeline.h"
 #include "rconn.h"
 #include "registry.h"
+#include "retention.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 
@@ -37,7 +38,8 @@
 
 static const char *const pipeline_scripts[SCRIPT_COUNT] = {
 	lua_registry,
-	lua_outbox
+	lua_outbox,
+	lua_retention
 };
 
 static void	pipeline_load_scripts(struct pipeline *);
@@ -428,6 +430,7 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 	p->in = intake_new(p);
 	p->fo = fanout_new(p);
 	p->ob = outbox_new(p);
+	p->rt = retention_new(p);
 	if ((p->ev_status = evtimer_new(d->base, pipeline_status_cb, p)) ==
 	    NULL)
 		fatalx("pipeline: evtimer_new");
@@ -450,6 +453,8 @@ pipeline_free(struct pipeline *p)
 		fanout_free(p->fo);
 	if (p->ob != NULL)
 		outbox_free(p->ob);
+	if (p->rt != NULL)
+		retention_free(p->rt);
 	if (p->ev_status != NULL)
 		event_free(p->ev_status);
 	for (i = 0; i < p->nchans; i++)

@@ -28,12 +28,14 @@ struct district_table;
 struct fanout;
 struct intake;
 struct outbox;
+struct retention;
 struct rconn;
 struct tmpl_set;
 
 enum pipeline_script {
 	SCRIPT_REGISTRY,
 	SCRIPT_OUTBOX,
+	SCRIPT_RETENTION,
 	SCRIPT_COUNT
 };
 
@@ -50,6 +52,7 @@ struct pipeline {
 	struct intake		*in;
 	struct fanout		*fo;
 	struct outbox		*ob;
+	struct retention	*rt;
 	struct event		*ev_status;	/* channel states to Redis */
 };
 

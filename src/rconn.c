@@ -584,7 +584,7 @@ rconn_free(struct rconn *rc)
 int
 rconn_connected(const struct rconn *rc)
 {
-	return (rc->state == RCONN_READY);
+	return (rc != NULL && rc->state == RCONN_READY);
 }
 
 /* Where Redis is, for messages. */
@@ -662,7 +662,7 @@ rconn_vcommand(struct rconn *rc, rconn_reply_cb *cb, void *arg,
 {
 	struct rconn_call	*call;
 
-	if (rc->state != RCONN_READY || rc->ac == NULL)
+	if (rc == NULL || rc->state != RCONN_READY || rc->ac == NULL)
 		return (-1);
 	call = rconn_call_new(rc, cb, arg);
 	if (redisvAsyncCommand(rc->ac, rconn_call_cb, call, fmt, ap) !=
@@ -695,7 +695,7 @@ rconn_command_argv(struct rconn *rc, rconn_reply_cb *cb, void *arg,
 {
 	struct rconn_call	*call;
 
-	if (rc->state != RCONN_READY || rc->ac == NULL)
+	if (rc == NULL || rc->state != RCONN_READY || rc->ac == NULL)
 		return (-1);
 	call = rconn_call_new(rc, cb, arg);
 	if (redisAsyncCommandArgv(rc->ac, rconn_call_cb, call, argc, argv,

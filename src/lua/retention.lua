@@ -101,8 +101,9 @@ local function purge()
 	for i = 6, #ARGV do
 		want[ARGV[i]] = true
 	end
-	local res = redis.call('SCAN', cursor, 'MATCH', P .. 'msg:*', 'COUNT',
-	    count)
+	-- The prefix as a glob that matches only itself.
+	local glob = string.gsub(P, '[%*%?%[%]\\]', '\\%0') .. 'msg:*'
+	local res = redis.call('SCAN', cursor, 'MATCH', glob, 'COUNT', count)
 	local plen = #P + 5		-- "P msg:"
 	for _, key in ipairs(res[2]) do
 		local id = string.sub(key, plen)
