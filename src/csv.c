@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "csv.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Bytes that end an unquoted field or make it malformed. */
@@ -40,54 +41,6 @@ csv_where(const char *data, size_t off, unsigned long *line, size_t *col)
 		p = nl + 1;
 	}
 	*col = (size_t)(end - p) + 1;
-}
-
-/*
- * Length of the valid UTF-8 prefix of s.  Strict: overlong forms,
- * surrogates (U+D800-DFFF) and anything past U+10FFFF are invalid,
- * because GB18030 text often looks like UTF-8 to a lax check.
- */
-static size_t
-csv_utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t		i = 0, n, k;
-	unsigned char	c, lo, hi;
-
-	while (i < len) {
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			if (c == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (c == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			if (c == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (c == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
-			return (i);
-		if (len - i <= n)
-			return (i);
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return (i);
-		for (k = 2; k <= n; k++) {
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return (i);
-		}
-		i += n + 1;
-	}
-	return (len);
 }
 
 /*
@@ -161,7 +114,7 @@ csv_to_utf8(const char *data, size_t len, char **out, size_t *outlen,
 		return (-1);
 	}
 
-	if ((good = csv_utf8_valid(s, len)) == len) {
+	if ((good = utf8_valid(s, len)) == len) {
 		*enc = CSV_UTF8;
 		if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
 			*enc = CSV_UTF8_BOM;

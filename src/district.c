@@ -25,6 +25,7 @@
 
 #include "district.h"
 #include "log.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Longest name district_table_add accepts, in bytes. */
@@ -153,44 +154,16 @@ district_name_error(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	const unsigned char	*end = p + len;
-	uint32_t		 cp, min;
-	size_t			 n, j;
+	unsigned int		 cp;
+	size_t			 n;
 
 	if (len == 0)
 		return ("empty name");
 	while (p < end) {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
-				return ("name contains a control character");
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 2;
-			cp = *p & 0x1f;
-			min = 0x80;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 3;
-			cp = *p & 0x0f;
-			min = 0x800;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 4;
-			cp = *p & 0x07;
-			min = 0x10000;
-		} else
+		if ((n = utf8_decode(p, (size_t)(end - p), &cp)) == 0)
 			return ("name is not valid UTF-8");
-		if ((size_t)(end - p) < n)
-			return ("name is not valid UTF-8");
-		for (j = 1; j < n; j++) {
-			if ((p[j] & 0xc0) != 0x80)
-				return ("name is not valid UTF-8");
-			cp = (cp << 6) | (p[j] & 0x3f);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF. */
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return ("name is not valid UTF-8");
-		/* C1 controls (U+0080 to U+009F) are controls too. */
-		if (cp <= 0x9f)
+		/* C0, DEL and the C1 controls (U+0080 to U+009F). */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return ("name contains a control character");
 		p += n;
 	}

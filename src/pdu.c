@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "pdu.h"
 #include "sms.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define PDU_UD_MAX	140	/* TP-UD octets (23.040 9.2.3.16) */
@@ -158,47 +159,6 @@ pdu_vp_octet(long m)
 	return (255);
 }
 
-/*
- * One strict UTF-8 character (no overlong forms, surrogates or code
- * points past U+10FFFF); its length, or 0 when invalid.
- */
-static size_t
-pdu_utf8(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	unsigned int	c = s[0], min;
-	size_t		need, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	if (n < need)
-		return (0);
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (need);
-}
-
 /* Append a code point as UTF-8. */
 static void
 pdu_put_utf8(struct buf *b, unsigned int cp)
@@ -246,7 +206,7 @@ pdu_chars(const char *text, struct pdu_char **out, size_t *nout, int *gsm,
 	c = xreallocarray(NULL, len + 1, sizeof *c);
 	*gsm = 1;
 	while (i < len) {
-		if ((k = pdu_utf8(s + i, len - i, &cp)) == 0) {
+		if ((k = utf8_decode(s + i, len - i, &cp)) == 0) {
 			xasprintf(cause, "invalid UTF-8 at byte %zu", i);
 			free(c);
 			return (-1);

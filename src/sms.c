@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sms.h"
+#include "utf8.h"
 
 #define SMS_GSM7_SINGLE	160
 #define SMS_GSM7_PART	153
@@ -160,47 +161,6 @@ sms_coding_name(enum sms_coding coding)
 	return ("unknown");
 }
 
-/*
- * Decode one strict UTF-8 character (no overlong forms, surrogates or
- * code points past U+10FFFF); its length, or 0 when invalid.
- */
-static size_t
-sms_utf8(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	unsigned int	c = s[0], min;
-	size_t		need, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	if (n < need)
-		return (0);
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (need);
-}
-
 /* Put a character of cost units into greedily filled parts of size part. */
 static void
 sms_fill(size_t *parts, size_t *room, size_t cost, size_t part)
@@ -227,7 +187,7 @@ sms_measure(const char *text, size_t len, struct sms_len *sl,
 	memset(sl, 0, sizeof *sl);
 	/* Both codings are followed at once; GSM is dropped when it fails. */
 	while (i < len) {
-		if ((n = sms_utf8(s + i, len - i, &cp)) == 0) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
 			if (cause != NULL)
 				*cause = "invalid UTF-8";
 			return (-1);

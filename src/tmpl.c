@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "tmpl.h"
+#include "utf8.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -65,50 +66,6 @@ tmpl_error(char **cause, unsigned int line, const char *fmt, ...)
 	va_end(ap);
 	xasprintf(cause, "%u: %s", line, msg);
 	free(msg);
-}
-
-/*
- * Decode one UTF-8 character of at most n bytes at s into *cp; returns
- * its length, or 0 when it is not valid UTF-8 (overlong forms,
- * surrogates and anything past U+10FFFF included).  Stops at the first
- * byte that is not a continuation, so a NUL-terminated string can be
- * passed with n = 4.
- */
-static size_t
-tmpl_utf8(const unsigned char *s, size_t n, unsigned int *cp)
-{
-	unsigned int	c = s[0], min;
-	size_t		need, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	if (n < need)
-		return (0);
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (need);
 }
 
 /*
@@ -184,7 +141,7 @@ tmpl_check_text(const char *text, size_t len, char **cause)
 			i++;
 			continue;
 		}
-		if ((n = tmpl_utf8(s + i, len - i, &cp)) == 0) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
 			tmpl_error(cause, line, "not valid UTF-8");
 			return (-1);
 		}
@@ -887,7 +844,7 @@ tmpl_add_value(struct buf *out, const char *value)
 			s++;
 			continue;
 		}
-		n = tmpl_utf8(s, 4, &cp);
+		n = utf8_decode(s, 4, &cp);
 		if (n != 0 && !tmpl_control(cp)) {
 			s += n;
 			continue;
