@@ -17,9 +17,19 @@ CONF="$T/civicast.conf"
 TEST_PIDS=""
 
 cleanup() {
+	rc=$?
 	for p in $TEST_PIDS; do
 		kill "$p" 2>/dev/null || true
 	done
+	# Every daemon's log, whatever the test: no full mobile number.
+	phones=$(grep -E -o -h '(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)' \
+	    "$T"/daemon*.log "$T"/civicastd.log "$T"/vg-d.log 2>/dev/null |
+	    head -n 3 || true)
+	if [ -n "$phones" ] && [ "$rc" -eq 0 ]; then
+		echo "not ok - full phone number in a daemon's log:" $phones
+		KEEP_TMP=1
+		rc=1
+	fi
 	if [ -f "$T/redis.pid" ] && [ -z "${KEEP_TMP:-}" ]; then
 		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
 	fi
@@ -30,6 +40,7 @@ cleanup() {
 	else
 		rm -rf "$T"
 	fi
+	exit "$rc"
 }
 trap cleanup EXIT
 
