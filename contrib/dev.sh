@@ -80,12 +80,22 @@ test_all() {
 	}
 	grep -E '^civicast-.* archives ready for distribution' \
 	    build/default/distcheck.log || true
-	local total pass fail
-	total=$(grep -h '^# TOTAL:' build/sanitizers/test-suite.log | awk '{print $3}')
-	pass=$(grep -h '^# PASS:' build/sanitizers/test-suite.log | awk '{print $3}')
-	fail=$(( total - pass ))
 	echo
-	echo "tests: $pass passed, $fail failed"
+	# Skips are named: the sanitizer build skips the valgrind test, which
+	# the plain build inside distcheck runs.
+	counts "ASan+UBSan build" build/sanitizers/test-suite.log
+	counts "distcheck build" build/default/distcheck.log
+}
+
+# counts WHAT LOG: one line of the automake totals of LOG.
+counts() {
+	awk -v what="$1" '
+	/^# PASS:/ { p = $3 } /^# SKIP:/ { s = $3 }
+	/^# FAIL:/ { f = $3 } /^# XPASS:/ { x = $3 } /^# ERROR:/ { e = $3 }
+	END { printf "tests (%s): %d passed, %d skipped, %d failed\n",
+	    what, p, s, f + x + e }
+	' "$2"
+	grep -h '^SKIP:' "$2" | sed 's/^/  /' || true
 }
 
 # summary LOG RC WHAT: print the automake summary and any failures.
