@@ -41,6 +41,7 @@
 #include "rconn.h"
 #include "route.h"
 #include "sms.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define DISPATCH_NOROUTE_MS	30000	/* a message no route takes waits */
@@ -259,7 +260,7 @@ dispatch_defer(struct outbox *ob, struct outbox_job *job, long long at,
     const char *why)
 {
 	log_debug("outbox: %s waits %lld ms: %s", job->id,
-	    at - pipeline_now(), why);
+	    at - util_now_ms(), why);
 	outbox_result_add(ob, job->id, "defer", "", "", why, at, 0);
 	outbox_job_free(job);
 }
@@ -281,7 +282,7 @@ dispatch_admitted(struct rconn *rc, redisReply *r, void *arg)
 		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
 		    r->elements != ob->nadmit * 2) {
 			/* Not admitted: try again in a moment. */
-			dispatch_defer(ob, job, pipeline_now() + 1000,
+			dispatch_defer(ob, job, util_now_ms() + 1000,
 			    "limits unavailable");
 			continue;
 		}
@@ -315,7 +316,7 @@ dispatch_admit(struct outbox *ob)
 	double			  interval;
 	long			  burst;
 	unsigned long		  rcap;
-	long long		  now = pipeline_now();
+	long long		  now = util_now_ms();
 
 	if (ob->nadmit == 0) {
 		ob->taking = 0;
@@ -384,7 +385,7 @@ dispatch_took(struct rconn *rc, redisReply *r, void *arg)
 	struct outbox_job	*job;
 	struct sms_len		 sl;
 	const char		*why;
-	long long		 now = pipeline_now(), at;
+	long long		 now = util_now_ms(), at;
 	size_t			 i, n = 0;
 	int			 p;
 
@@ -469,7 +470,7 @@ dispatch_take(struct outbox *ob, size_t max)
 
 	if (max > (size_t)conf->outbox_batch)
 		max = (size_t)conf->outbox_batch;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(lease, sizeof lease, "%lld",
 	    (long long)conf->outbox_lease * 1000);
 	snprintf(smax, sizeof smax, "%zu", max);
@@ -554,7 +555,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 	struct outbox	*ob = arg;
 	double		 interval;
 	long		 burst;
-	long long	 wait, now = pipeline_now();
+	long long	 wait, now = util_now_ms();
 	size_t		 i, k = 0, room;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
@@ -587,7 +588,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 		 */
 		if (wait > 0) {
 			ob->kicked = 0;
-			outbox_arm(ob->ev_take, wait < DISPATCH_WAIT_MIN ?
+			util_timer_ms(ob->ev_take, wait < DISPATCH_WAIT_MIN ?
 			    DISPATCH_WAIT_MIN : wait);
 		} else
 			outbox_idle(ob);
@@ -614,7 +615,7 @@ outbox_take(struct outbox *ob)
 		return;		/* a finished send kicks us */
 	argv = xcalloc(1 + ob->p->nchans * 3, sizeof *argv);
 	own = xcalloc(1 + ob->p->nchans * 3, sizeof *own);
-	xasprintf(&own[nown], "%lld", pipeline_now());
+	xasprintf(&own[nown], "%lld", util_now_ms());
 	argv[argc++] = own[nown++];
 	for (i = 0; i < ob->p->nchans; i++) {
 		if (!dispatch_gcra(ob->p->chans[i].conf, &interval, &burst))
@@ -642,7 +643,7 @@ void
 outbox_idle(struct outbox *ob)
 {
 	ob->kicked = 0;
-	outbox_arm(ob->ev_take, OUTBOX_IDLE_MS);
+	util_timer_ms(ob->ev_take, OUTBOX_IDLE_MS);
 }
 
 /* The take timer: a kick, an idle poll, or a rate's wait is over. */

@@ -151,11 +151,7 @@ fanout_render(const struct tmpl *t, const struct bevent *ev,
 static void
 fanout_arm(struct fanout *fo, long ms)
 {
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(fo->ev_poll, &tv);
+	util_timer_ms(fo->ev_poll, ms);
 }
 
 /* An event may be waiting: look soon. */
@@ -198,7 +194,7 @@ fanout_abandon(struct fanout *fo, const char *why)
 	    fo->have_ev ? fo->ev.department : "?",
 	    fo->have_ev ? fo->ev.id : "?", why);
 	/* Like a cancel: messages already queued are closed too. */
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	argv[0] = fo->e;
 	argv[1] = "cancelled";
 	argv[2] = now;
@@ -275,7 +271,7 @@ fanout_enqueued(struct rconn *rc, redisReply *r, void *arg)
 	if (strcmp(fo->cursor, "-1") == 0) {
 		log_info("fanout: event %s (%s/%s): %lu messages queued in "
 		    "%lld ms", fo->e, fo->ev.department, fo->ev.id, fo->made,
-		    pipeline_now() - fo->started);
+		    util_now_ms() - fo->started);
 		fanout_release(fo, 1);
 		return;
 	}
@@ -308,7 +304,7 @@ fanout_expanded(struct rconn *rc, redisReply *r, void *arg)
 	conf = fanout_conf(fo);
 	snprintf(next, sizeof next, "%lld", r->element[0]->integer);
 	last = r->element[0]->integer < 0;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	n = (r->elements - 1) / 5;
 	argv = xcalloc(5 + n * 5, sizeof *argv);
 	owned = xcalloc(n * 4 + 2, sizeof *owned);
@@ -413,7 +409,7 @@ fanout_gate(struct fanout *fo, long long targeted)
 		rconn_command(fo->p->d->rc, NULL, NULL, "XADD %sevents:rejected "
 		    "* event %s reason %s stream_id %s rejected_at %s",
 		    conf->redis_prefix, fo->json, why, fo->sid, when);
-		snprintf(now, sizeof now, "%lld", pipeline_now());
+		snprintf(now, sizeof now, "%lld", util_now_ms());
 		argv[0] = fo->e;
 		argv[1] = "cancelled";
 		argv[2] = now;
@@ -574,7 +570,7 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 	}
 	fo->personal = fanout_personal(fo->tmpl);
 	fo->made = 0;
-	fo->started = pipeline_now();
+	fo->started = util_now_ms();
 	fanout_save_match(fo);
 }
 

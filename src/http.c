@@ -35,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "phone.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define HTTP_BODY_MAX		(64 * 1024)	/* response bytes kept */
@@ -325,15 +326,12 @@ static int
 http_curl_timer(CURLM *multi, long ms, void *arg)
 {
 	struct http_chan	*hc = arg;
-	struct timeval		 tv;
 
 	if (ms < 0) {
 		evtimer_del(hc->timer);
 		return (0);
 	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(hc->timer, &tv);
+	util_timer_ms(hc->timer, ms);
 	return (0);
 }
 

@@ -90,16 +90,6 @@ intake_conf(struct intake *in)
 	return (in->p->d->conf);
 }
 
-static void
-intake_arm(struct event *ev, long ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
 /* Parse, validate and render what does not depend on the recipient. */
 int
 intake_check(const char *json, size_t len, const struct conf *conf,
@@ -325,7 +315,7 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 		/* Not recorded: leave it pending; it comes back. */
 		in->busy = 0;
 		intake_batch_free(in);
-		intake_arm(in->ev_poll, 1000);
+		util_timer_ms(in->ev_poll, 1000);
 		return;
 	}
 	status = r->element[0]->str;
@@ -487,7 +477,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	}
 	sig = intake_field(e, "sig", NULL);
 	publisher = intake_field(e, "publisher", NULL);
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(nb, sizeof nb, "%lld", (long long)in->ev.not_before * 1000);
 	snprintf(exp, sizeof exp, "%lld", (long long)in->ev.expires * 1000);
 	argv[0] = in->ev.department;
@@ -535,7 +525,7 @@ intake_process_next(struct intake *in)
 	if (full && !daemon_stopping(in->p->d))
 		intake_read(in);
 	else
-		intake_arm(in->ev_poll, INTAKE_POLL_MS);
+		util_timer_ms(in->ev_poll, INTAKE_POLL_MS);
 }
 
 static void
@@ -552,7 +542,7 @@ intake_got(struct rconn *rc, redisReply *r, void *arg)
 				intake_connected(in);
 		}
 		in->busy = 0;
-		intake_arm(in->ev_poll, 1000);
+		util_timer_ms(in->ev_poll, 1000);
 		return;
 	}
 	/* [[stream, [[id, [f, v...]]...]]] or nil */
@@ -567,7 +557,7 @@ intake_got(struct rconn *rc, redisReply *r, void *arg)
 			in->own_done = 1;	/* now the new entries */
 			intake_read(in);
 		} else
-			intake_arm(in->ev_poll, INTAKE_POLL_MS);
+			util_timer_ms(in->ev_poll, INTAKE_POLL_MS);
 		return;
 	}
 	in->batch_full = list->elements >=
@@ -603,7 +593,7 @@ intake_claimed(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct intake	*in = arg;
 
-	intake_arm(in->ev_claim, INTAKE_CLAIM_MS);
+	util_timer_ms(in->ev_claim, INTAKE_CLAIM_MS);
 	/* [next, [[id, fields]...], [deleted...]] */
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    r->element[1]->type != REDIS_REPLY_ARRAY ||
@@ -631,7 +621,7 @@ intake_claim_cb(evutil_socket_t fd, short events, void *arg)
 	    INTAKE_GROUP, conf->instance,
 	    (long long)conf->intake_claim_idle * 1000,
 	    conf->intake_batch) != 0)
-		intake_arm(in->ev_claim, INTAKE_CLAIM_MS);
+		util_timer_ms(in->ev_claim, INTAKE_CLAIM_MS);
 }
 
 static void
@@ -698,7 +688,7 @@ intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 		rconn_command(in->p->d->rc, NULL, NULL, "XADD %s * event %b",
 		    in->stream, json_string_value(ev), json_string_length(ev));
 	json_decref(o);
-	intake_arm(in->ev_poll, 0);
+	util_timer_ms(in->ev_poll, 0);
 }
 
 static char *
@@ -758,7 +748,7 @@ intake_new(struct pipeline *p)
 	in->ev_claim = evtimer_new(p->d->base, intake_claim_cb, in);
 	if (in->ev_poll == NULL || in->ev_claim == NULL)
 		fatalx("intake: evtimer_new");
-	intake_arm(in->ev_claim, INTAKE_CLAIM_MS);
+	util_timer_ms(in->ev_claim, INTAKE_CLAIM_MS);
 	in->sub_channel = intake_channel(conf);
 	in->sub = rconn_new(p->d->base, conf);
 	rconn_subscribe(in->sub, in->sub_channel, intake_pubsub, in);

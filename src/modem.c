@@ -268,16 +268,6 @@ modem_leave(struct modem *m)
 	return (0);
 }
 
-static void
-modem_arm(struct event *ev, long ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
 static void printflike(2, 3)
 modem_set_error(struct modem *m, const char *fmt, ...)
 {
@@ -346,7 +336,7 @@ modem_cmd_full(struct modem *m, const char *cmd, long ms,
 	m->answer = fn;
 	if (!secret)
 		log_debug("modem %s: > %s", modem_id(m), cmd);
-	modem_arm(m->ev_cmd, ms);
+	util_timer_ms(m->ev_cmd, ms);
 	if (serial_write(m->port, cmd, strlen(cmd), &why) != 0 ||
 	    serial_write(m->port, "\r", 1, &why) != 0)
 		modem_port_failed(m, why);
@@ -712,7 +702,7 @@ modem_quarantine(struct modem *m, const char *why)
 	log_warnx("modem %s: quarantined for %lds: %s", modem_id(m),
 	    m->quar_ms / 1000, why);
 	modem_set_state(m, MODEM_QUARANTINED);
-	modem_arm(m->ev_step, m->quar_ms);
+	util_timer_ms(m->ev_step, m->quar_ms);
 	m->quar_ms = m->quar_ms * 2 > MODEM_QUAR_MAX ? MODEM_QUAR_MAX :
 	    m->quar_ms * 2;
 }
@@ -770,7 +760,7 @@ modem_down(struct modem *m, const char *why)
 		    modem_id(m), why, m->down_ms / 1000);
 	m->down_logged = 1;
 	modem_set_state(m, MODEM_DOWN);
-	modem_arm(m->ev_step, m->down_ms);
+	util_timer_ms(m->ev_step, m->down_ms);
 	m->down_ms = m->down_ms * 2 > MODEM_DOWN_MAX ? MODEM_DOWN_MAX :
 	    m->down_ms * 2;
 	if (job != NULL) {
@@ -788,7 +778,7 @@ modem_probe_next(struct modem *m)
 {
 	modem_close(m);
 	modem_set_state(m, MODEM_OPENING);
-	modem_arm(m->ev_step, 0);
+	util_timer_ms(m->ev_step, 0);
 }
 
 /* The ports the scan globs match now, into m->cands. */
@@ -953,7 +943,7 @@ modem_step_run(struct modem *m)
 		}
 		m->step = STEP_AT;
 		m->tries = 0;
-		modem_arm(m->ev_step, MODEM_ESC_WAIT);
+		util_timer_ms(m->ev_step, MODEM_ESC_WAIT);
 		return;
 	case STEP_AT:
 		if (m->tries == 0) {
@@ -1210,7 +1200,7 @@ modem_init_answer(struct modem *m, enum modem_ans ans, int code)
 		m->pin_sent = 1;
 		/* The SIM needs a moment before SMS commands work. */
 		m->step = STEP_CPIN;
-		modem_arm(m->ev_step, MODEM_PIN_WAIT);
+		util_timer_ms(m->ev_step, MODEM_PIN_WAIT);
 		return;
 	case STEP_CMGF:
 		if (ans != ANS_OK) {
@@ -1502,7 +1492,7 @@ modem_cmgs_answer(struct modem *m, enum modem_ans ans, int code)
 			/* Echo of the PDU, if any, ends with the ^Z. */
 			modem_wipe_cmd(m);
 			strlcpy(m->cmd, p->hex, sizeof m->cmd);
-			modem_arm(m->ev_cmd, MODEM_T_CMGS);
+			util_timer_ms(m->ev_cmd, MODEM_T_CMGS);
 			modem_rate_record(m);
 			if (serial_write(m->port, p->hex, strlen(p->hex),
 			    &why) != 0 || serial_write(m->port, "\x1a", 1,
@@ -1725,7 +1715,7 @@ modem_capacity(struct channel *ch)
 		return (0);
 	if ((wait = modem_rate_wait(m, util_now_ms())) > 0) {
 		if (!evtimer_pending(m->ev_rate, NULL))
-			modem_arm(m->ev_rate, (long)wait);
+			util_timer_ms(m->ev_rate, (long)wait);
 		if (!m->rate_logged)
 			log_info("modem %s: rate limit reached; next send in "
 			    "%llds", modem_id(m), (wait + 999) / 1000);
@@ -1898,7 +1888,7 @@ modem_init(struct channel *ch, struct event_base *base, char **cause)
 	tv.tv_usec = 0;
 	event_add(m->ev_health, &tv);
 	m->state = MODEM_OPENING;
-	modem_arm(m->ev_step, 0);
+	util_timer_ms(m->ev_step, 0);
 	ch->priv = m;
 	log_debug("channel %s: modem, %s%s, %d baud, %zu limit%s",
 	    modem_id(m), cc->device != NULL ? "device " : "imei ",

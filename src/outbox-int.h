@@ -88,7 +88,6 @@ struct outbox {
 };
 
 struct conf	*outbox_conf(struct outbox *);
-void		 outbox_arm(struct event *, long ms);
 void		 outbox_job_free(struct outbox_job *);
 void		 outbox_result_add(struct outbox *, const char *id,
 		    const char *result, const char *chan, const char *ref,

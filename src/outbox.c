@@ -33,6 +33,7 @@
 #include "phone.h"
 #include "pipeline.h"
 #include "rconn.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #include "outbox-int.h"
@@ -65,17 +66,6 @@ struct conf *
 outbox_conf(struct outbox *ob)
 {
 	return (ob->p->d->conf);
-}
-
-/* Arm a timer for ms milliseconds. */
-void
-outbox_arm(struct event *ev, long ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
 }
 
 /* Free a job. */
@@ -115,7 +105,7 @@ outbox_result_add(struct outbox *ob, const char *id, const char *result,
 	if (ob->nres >= OUTBOX_FLUSH_MAX)
 		outbox_flush(ob);
 	else if (!evtimer_pending(ob->ev_flush, NULL))
-		outbox_arm(ob->ev_flush, OUTBOX_FLUSH_MS);
+		util_timer_ms(ob->ev_flush, OUTBOX_FLUSH_MS);
 }
 
 static void
@@ -153,7 +143,7 @@ outbox_health(struct outbox *ob, struct channel *ch, enum send_result r)
 	aside = OUTBOX_ASIDE_MIN << (c->level < 5 ? c->level : 5);
 	if (aside > OUTBOX_ASIDE_MAX)
 		aside = OUTBOX_ASIDE_MAX;
-	c->failing_until = pipeline_now() + aside;
+	c->failing_until = util_now_ms() + aside;
 	c->level++;
 	c->fails = 0;
 	log_warnx("outbox: channel %s: %d failures in a row; set aside for "
@@ -182,7 +172,7 @@ outbox_sent(void *arg, const struct channel_msg *msg,
 		break;
 	case SEND_TEMPFAIL:
 		if (job->attempts < conf->outbox_max_attempts)
-			retry_at = pipeline_now() + outbox_backoff(job->attempts,
+			retry_at = util_now_ms() + outbox_backoff(job->attempts,
 			    res->retry_after, conf->outbox_retry_min,
 			    conf->outbox_retry_max, drand48());
 		log_info("outbox: %s to %s via %s: attempt %d failed (%s)%s",
@@ -225,7 +215,7 @@ outbox_flushed(struct rconn *rc, redisReply *r, void *arg)
 		 */
 		if (r != NULL)
 			log_warnx("outbox: done: %s", r->str);
-		outbox_arm(ob->ev_flush, 500);
+		util_timer_ms(ob->ev_flush, 500);
 		return;
 	}
 	outbox_maybe_stopped(ob);
@@ -258,12 +248,12 @@ outbox_flush(struct outbox *ob)
 	{
 		char	now[24];
 
-		snprintf(now, sizeof now, "%lld", pipeline_now());
+		snprintf(now, sizeof now, "%lld", util_now_ms());
 		argv[1] = now;
 		if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "done", (int)argc,
 		    argv, NULL, outbox_flushed, ob) != 0) {
 			free(argv);
-			outbox_arm(ob->ev_flush, 500);
+			util_timer_ms(ob->ev_flush, 500);
 			return;
 		}
 	}
@@ -302,7 +292,7 @@ outbox_report(void *arg, struct channel *ch, const struct channel_report *rep)
 	log_debug("outbox: report via %s for ref %s to %s: %s (%s)",
 	    ch->conf->id, rep->ref, masked, rep->state > 0 ? "delivered" :
 	    "failed", rep->detail != NULL ? rep->detail : "-");
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	argv[0] = now;
 	argv[1] = ch->conf->id;
 	argv[2] = rep->ref;
@@ -332,7 +322,7 @@ outbox_drained(struct rconn *rc, redisReply *r, void *arg)
 
 	/* More left: the next tick goes on. */
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer > 0)
-		outbox_arm(ob->ev_tick, 0);
+		util_timer_ms(ob->ev_tick, 0);
 }
 
 static void
@@ -345,7 +335,7 @@ outbox_draining(struct rconn *rc, redisReply *r, void *arg)
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(max, sizeof max, "%d", OUTBOX_DRAIN_MAX);
 	for (i = 0; i < r->elements; i++) {
 		argv[0] = r->element[i]->str;
@@ -366,7 +356,7 @@ outbox_owners(struct rconn *rc, redisReply *r, void *arg)
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
 		return;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	for (i = 0; i < r->elements; i++) {
 		if (strcmp(r->element[i]->str, me) == 0)
 			continue;
@@ -396,7 +386,7 @@ outbox_renew(struct outbox *ob)
 	if (ob->njobs == 0)
 		return;
 	argv = xcalloc(3 + ob->njobs, sizeof *argv);
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(lease, sizeof lease, "%lld",
 	    (long long)conf->outbox_lease * 1000);
 	argv[argc++] = conf->instance;
@@ -418,11 +408,11 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 	char		 now[24], resend[24];
 	unsigned int	 renew_every;
 
-	outbox_arm(ob->ev_tick, OUTBOX_TICK_MS);
+	util_timer_ms(ob->ev_tick, OUTBOX_TICK_MS);
 	if (!ob->p->ready)
 		return;
 	ob->ticks++;
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(resend, sizeof resend, "%lld",
 	    (long long)conf->outbox_unknown_resend * 1000);
 	argv[0] = now;
@@ -477,7 +467,7 @@ outbox_connected(struct outbox *ob)
 	 * whether those went out; they go again (the one case of a
 	 * possible duplicate).
 	 */
-	snprintf(now, sizeof now, "%lld", pipeline_now());
+	snprintf(now, sizeof now, "%lld", util_now_ms());
 	argv[0] = outbox_conf(ob)->instance;
 	argv[1] = now;
 	argv[2] = "1";
@@ -515,8 +505,8 @@ outbox_new(struct pipeline *p)
 	ob->ev_flush = evtimer_new(p->d->base, outbox_flush_cb, ob);
 	if (ob->ev_take == NULL || ob->ev_tick == NULL || ob->ev_flush == NULL)
 		fatalx("outbox: evtimer_new");
-	outbox_arm(ob->ev_tick, OUTBOX_TICK_MS);
-	srand48((long)pipeline_now() ^ (long)getpid());
+	util_timer_ms(ob->ev_tick, OUTBOX_TICK_MS);
+	srand48((long)util_now_ms() ^ (long)getpid());
 	daemon_on_stop(p->d, outbox_stop, ob);
 	return (ob);
 }

@@ -54,16 +54,6 @@ pipeline_report(void *arg, struct channel *ch,
 		outbox_report(p->ob, ch, rep);
 }
 
-/* Milliseconds since the epoch. */
-long long
-pipeline_now(void)
-{
-	struct timeval	tv;
-
-	gettimeofday(&tv, NULL);
-	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-}
-
 struct pipeline_call {
 	struct pipeline	*p;
 	void		(*cb)(struct rconn *, redisReply *, void *);

@@ -74,7 +74,5 @@ void	 pipeline_free(struct pipeline *);
 int	 pipeline_eval(struct pipeline *, enum pipeline_script, const char *op,
 	    int argc, const char **argv, const size_t *argvlen,
 	    void (*cb)(struct rconn *, redisReply *, void *), void *arg);
-/* Milliseconds since the epoch. */
-long long pipeline_now(void);
 
 #endif

@@ -31,8 +31,6 @@
 
 #include <sys/time.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,6 +47,7 @@
 #include "db.h"
 #include "log.h"
 #include "rconn.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define RCONN_BACKOFF_MIN	250	/* ms, first retry delay (at most) */
@@ -154,16 +153,6 @@ rconn_backoff(struct rconn *rc)
 }
 
 static void
-rconn_timer_ms(struct event *ev, long ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
-}
-
-static void
 rconn_run_hooks(struct rconn *rc, struct rconn_hook *hooks, size_t n)
 {
 	size_t	i;
@@ -214,7 +203,7 @@ rconn_down(struct rconn *rc, const char *cause)
 	rc->failures++;
 	delay = rconn_backoff(rc);
 	log_debug("redis %s: next attempt in %ld ms", rc->where, delay);
-	rconn_timer_ms(rc->ev_retry, delay);
+	util_timer_ms(rc->ev_retry, delay);
 
 	if (was_ready)
 		rconn_run_hooks(rc, rc->on_lost, rc->non_lost);
@@ -425,7 +414,7 @@ rconn_attempt(struct rconn *rc)
 	    REDIS_OK)
 		fatalx("redis %s: cannot attach to the event loop", rc->where);
 	if (rc->timeout > 0)
-		rconn_timer_ms(rc->ev_connect, rc->timeout);
+		util_timer_ms(rc->ev_connect, rc->timeout);
 
 	if (rc->password_file != NULL && rconn_auth(rc, &cause) != 0)
 		goto fail;
@@ -485,22 +474,6 @@ rconn_stable_cb(evutil_socket_t fd, short events, void *arg)
 	rc->failures = 0;
 }
 
-/* 1 when host is a loopback address or name. */
-static int
-rconn_loopback(const char *host)
-{
-	struct in_addr	a4;
-	struct in6_addr	a6;
-
-	if (strcmp(host, "localhost") == 0)
-		return (1);
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return (IN6_IS_ADDR_LOOPBACK(&a6));
-	return (0);
-}
-
 /* Create the connection for conf's redis.* settings. */
 struct rconn *
 rconn_new(struct event_base *base, const struct conf *conf)
@@ -537,7 +510,7 @@ rconn_new(struct event_base *base, const struct conf *conf)
 		fatalx("rconn: cannot create timers");
 
 	if (rc->password_file == NULL && rc->host != NULL &&
-	    !rconn_loopback(rc->host))
+	    !util_is_loopback(rc->host))
 		log_warnx("redis %s: connecting without a password to a "
 		    "non-loopback address; set redis.password_file",
 		    rc->where);
@@ -629,7 +602,7 @@ rconn_call_cb(redisAsyncContext *ac, void *reply, void *privdata)
 		if (--rc->inflight == 0)
 			evtimer_del(rc->ev_watchdog);
 		else if (rc->timeout > 0)
-			rconn_timer_ms(rc->ev_watchdog, rc->timeout);
+			util_timer_ms(rc->ev_watchdog, rc->timeout);
 	}
 	if (call->cb != NULL)
 		call->cb(rc, reply, call->arg);
@@ -652,7 +625,7 @@ static void
 rconn_sent(struct rconn *rc)
 {
 	if (rc->inflight++ == 0 && rc->timeout > 0)
-		rconn_timer_ms(rc->ev_watchdog, rc->timeout);
+		util_timer_ms(rc->ev_watchdog, rc->timeout);
 }
 
 /* rconn_command with a va_list. */

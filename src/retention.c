@@ -218,7 +218,7 @@ retention_cb(evutil_socket_t fd, short events, void *arg)
 		return;		/* the last run is still going */
 	rt->busy = 1;
 	rt->days = rt->p->d->conf->retention_days;
-	now = pipeline_now();
+	now = util_now_ms();
 	snprintf(rt->now, sizeof rt->now, "%lld", now);
 	snprintf(rt->cutoff, sizeof rt->cutoff, "%lld",
 	    now - rt->days * RETENTION_DAY_MS);

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
+#include "utf8.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -144,44 +147,20 @@ util_split_free(char **v, size_t n)
 	free(v);
 }
 
-/* 1 when s holds valid UTF-8 without control characters. */
+/* 1 when s holds valid UTF-8 without control characters (C0, DEL, C1). */
 int
 util_utf8_clean(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, n;
 	unsigned int		 cp;
-	int			 more, i;
 
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
-				return (0);
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			more = 1;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			more = 2;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07;
-			more = 3;
-		} else
+	while (i < len) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0)
 			return (0);
-		for (i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return (0);
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates, C1 controls, beyond U+10FFFF. */
-		if ((more == 1 && cp < 0x80) || (more == 2 && cp < 0x800) ||
-		    (more == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp <= 0x9f))
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return (0);
-		p += more + 1;
+		i += n;
 	}
 	return (1);
 }
@@ -206,6 +185,17 @@ util_now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return ((long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+/* Arm a timer to fire in ms milliseconds. */
+void
+util_timer_ms(struct event *ev, long ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
 }
 
 /* Make tz the zone of local times (logs, CLI output, quiet hours). */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct event;
+
 /* The login name of the invoking OS user (for audit records). */
 const char	*util_user(void);
 /* Read a whole file of at most max bytes; NUL-terminated; -1 with cause. */
@@ -31,5 +33,7 @@ int		 util_is_loopback(const char *host);
 void		 util_set_timezone(const char *tz);
 /* Current time in milliseconds since the epoch. */
 long long	 util_now_ms(void);
+/* Arm a timer to fire in ms milliseconds. */
+void		 util_timer_ms(struct event *, long ms);
 
 #endif
