@@ -1,6 +1,7 @@
 #!/bin/bash
 # contrib/demo.sh BUILD_DIR: civicast on embedded defaults, end to end,
-# against a private redis-server that it starts and stops itself.
+# against a private redis-server, a mock SMS provider and two simulated
+# GSM modems that it starts and stops itself.
 # Run it through `bash contrib/dev.sh demo`, which builds first.
 set -euo pipefail
 
@@ -9,13 +10,16 @@ build=${1:-$top/build/default}
 CIVICAST="$build/src/civicast"
 CIVICASTD="$build/src/civicastd"
 MOCKPROV="$build/tests/mockprov"
+MODEMSIM="$build/tests/modemsim"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/civicast-demo.XXXXXX")
 DPID=""
 MPID=""
+SPID=""
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null || true
 	[ -n "$MPID" ] && kill "$MPID" 2>/dev/null || true
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null || true
 	[ -f "$T/redis.pid" ] && kill "$(cat "$T/redis.pid")" 2>/dev/null || true
 	sleep 0.2
 	rm -rf "$T"
@@ -38,8 +42,17 @@ for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
 PORT=$(cat "$T/port")
 echo "listening on port $PORT"
 
+step "two simulated GSM modems on pseudo-terminals (AT commands, PDU mode)"
+mkdir "$T/sim"
+"$MODEMSIM" -d "$T/sim" -n 2 -l "$T/sim.jsonl" --latency 30 \
+    --report-delay 300 2> "$T/sim.err" &
+SPID=$!
+for _ in $(seq 100); do [ -f "$T/sim/modemsim.pid" ] && break; sleep 0.05; done
+ls -l "$T/sim"/ttySIM* | sed 's/^/  /'
+
 # Embedded defaults, but for where Redis is, where this tree's data is,
-# one department and the mock provider as the channel.
+# two departments, and the channels: the mock provider for notices, the
+# county's own modems besides it for emergencies.
 cat > "$T/civicast.conf" <<CONF
 redis = { socket = "$T/redis.sock"; };
 districts_file = "$top/data/divisions-cn.csv";
@@ -58,8 +71,13 @@ security = { approval_over = 100000; };
 channels = ( { id = "mock"; type = "http"; driver = "generic";
     url = "http://127.0.0.1:$PORT/send"; method = "POST";
     body = "to=\${to}&text=\${text}&ref=\${ref}"; rate = "200/s";
-    concurrency = 16; } );
-routes = ( { channels = [ "mock" ]; } );
+    concurrency = 16; },
+  { id = "m0"; type = "modem"; device = "$T/sim/ttySIM0"; rate = "600/min"; },
+  { id = "m1"; type = "modem"; device = "$T/sim/ttySIM1"; rate = "600/min"; } );
+routes = (
+  { priorities = [ "emergency" ]; channels = [ "m0", "m1", "mock" ];
+    spread = true; },
+  { channels = [ "mock" ]; } );
 CONF
 export CIVICAST_CONF="$T/civicast.conf"
 cat "$CIVICAST_CONF"
@@ -105,7 +123,13 @@ for _ in $(seq 100); do
 	"$CIVICAST" status 2>/dev/null | grep -q " running (seen" && break
 	sleep 0.1
 done
+# Modems report their state to Redis every 2 s; wait for both to be ready.
+for _ in $(seq 100); do
+	[ "$("$CIVICAST" modem list | grep -c ' ready ')" -ge 2 ] && break
+	sleep 0.1
+done
 run "$CIVICAST" status
+run "$CIVICAST" modem list
 P="--param title=2026年困难残疾人生活补贴标准调整 --param detail=每人每月提高50元
     --param effective_date=12月1日 --param action=无需申请，按月自动发放"
 run "$CIVICAST" publish --dry-run --department mzj --template subsidy_notice \
@@ -125,6 +149,29 @@ run "$CIVICAST" publish --id yjj-2026-0007 --department yjj --priority emergency
 run "$CIVICAST" event watch yjj-2026-0007
 run "$CIVICAST" event list
 
+step "what the modems sent (first three SMS-SUBMIT PDUs, numbers masked here)"
+python3 - "$T/sim.jsonl" <<'PY'
+import json, sys
+n = 0
+by = {}
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    if "text" not in m or "event" in m:	# reports, rejections, start
+        continue
+    by[m["modem"]] = by.get(m["modem"], 0) + 1
+    if n < 3:
+        c = m.get("concat")
+        part = " (part %d of %d)" % (c["seq"], c["total"]) if c else ""
+        num = m["number"][3:] if m["number"].startswith("+86") else m["number"]
+        print("  ttySIM%d to %s****%s %s%s: %s" % (m["modem"], num[:3],
+              num[-4:], m["coding"], part, m["text"]))
+        n += 1
+print("  ... PDUs sent per modem:", ", ".join(
+    "ttySIM%d %d" % (k, v) for k, v in sorted(by.items())))
+PY
+sleep 2.5	# the modems' state in Redis is refreshed every 2 s
+run "$CIVICAST" modem list
+
 step "what the provider received (first three, numbers masked here)"
 head -3 "$T/provider.jsonl" | python3 -c '
 import json, sys
@@ -138,4 +185,4 @@ kill -TERM "$DPID"; wait "$DPID" && echo "civicastd exited 0"
 DPID=""
 grep -v 'debug' "$T/civicastd.log" | sed 's/^/  log: /' | tail -15
 
-step "done: redis-server and the mock provider stopped, $T removed"
+step "done: redis-server, the modems and the mock provider stopped, $T removed"

@@ -100,9 +100,9 @@ modem_list(struct ctl *ctl, int argc, char **argv)
 		    json_is_true(json_object_get(o, "registered")) ? "yes" :
 		    "no", modem_i(o, "sent"), modem_i(o, "failed"),
 		    modem_i(o, "unknown"), modem_s(o, "instance"),
-		    json_object_get(o, "last_error") != NULL ? "  last error: " :
-		    "", json_object_get(o, "last_error") != NULL ?
-		    modem_s(o, "last_error") : "");
+		    json_is_string(json_object_get(o, "last_error")) ?
+		    "  last error: " : "", json_is_string(json_object_get(o,
+		    "last_error")) ? modem_s(o, "last_error") : "");
 	}
 	json_decref(arr);
 	return (CTL_OK);

@@ -179,7 +179,7 @@ pipeline_lost(struct rconn *rc, void *arg)
  * (modems) writes it to <prefix>channel:<id> (JSON, expiring, so a
  * channel whose daemon is gone disappears) for `civicast modem list`.
  */
-#define PIPELINE_STATUS_S	5
+#define PIPELINE_STATUS_S	2
 
 static void
 pipeline_status_cb(evutil_socket_t fd, short events, void *arg)
@@ -206,7 +206,7 @@ pipeline_status_cb(evutil_socket_t fd, short events, void *arg)
 		json_decref(o);
 		rconn_command(p->d->rc, NULL, NULL, "SET %schannel:%s %s EX %d",
 		    conf->redis_prefix, p->chans[i].conf->id, s,
-		    PIPELINE_STATUS_S * 4);
+		    PIPELINE_STATUS_S * 5);
 		rconn_command(p->d->rc, NULL, NULL, "SADD %schannels %s",
 		    conf->redis_prefix, p->chans[i].conf->id);
 		free(s);
