@@ -751,6 +751,12 @@ event_status(struct ctl *ctl, int argc, char **argv)
 			    event_n(o, event_states[i]));
 	}
 	printf("\n");
+	if (json_is_string(json_object_get(o, "held")))
+		printf("held: routine messages wait for the %s\n",
+		    json_string_value(json_object_get(o, "held")));
+	if (json_is_string(json_object_get(o, "review")))
+		printf("review: %s (an emergency sent without approval)\n",
+		    json_string_value(json_object_get(o, "review")));
 	if (json_object_get(o, "duplicates") != NULL)
 		printf("duplicates received: %lld\n",
 		    (long long)json_integer_value(json_object_get(o,

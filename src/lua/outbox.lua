@@ -692,7 +692,7 @@ end
 local function admit()
 	local now, day, month = tonumber(ARGV[3]), ARGV[4], ARGV[5]
 	local day_end, month_end = tonumber(ARGV[6]), tonumber(ARGV[7])
-	local out = {}
+	local out, flagged = {}, {}
 	for i = 8, #ARGV, 11 do
 		local id, chan, interval, burst, phone, prio, dept, segs, rcap,
 		    bday, bmonth = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]),
@@ -731,12 +731,19 @@ local function admit()
 			redis.call('EXPIRE', dk, 40 * 86400)
 			redis.call('INCRBY', mk, segs)
 			redis.call('EXPIRE', mk, 400 * 86400)
-		elseif why == 3 then
-			local e = string.match(id, '^(%d+):')
-			if e then
+		end
+		-- The event's `held` says whether its messages wait for the
+		-- budget now: set by a held one, cleared by one that goes;
+		-- written at most once per event per call.
+		local e = string.match(id, '^(%d+):')
+		if e and (why == 0 or why == 3) and flagged[e] ~= why then
+			if why == 3 then
 				redis.call('HSET', evkey(e), 'held',
 				    'department budget')
+			else
+				redis.call('HDEL', evkey(e), 'held')
 			end
+			flagged[e] = why
 		end
 		out[#out + 1] = why
 		out[#out + 1] = at

@@ -102,9 +102,11 @@ expect_eq "held shows on the event" "$(rcli HGET t:ev:3 held)" \
 expect_eq "urgent goes over budget" \
     "$(admit1 6000 3:3 c3 0 0 13800130013 urgent mz 3 0 5 8)" "0 0"
 expect_eq "and counts" "$(rcli GET t:budget:mz:d:20261127)" 6
+expect_eq "a message that goes clears held" "$(rcli HGET t:ev:3 held)" ""
 expect_eq "next day, but the month is spent" \
     "$(lua admit 100000001 20261128 202611 200000000 300000000 3:2 c3 0 0 13800130012 routine mz 3 0 5 8 | tr '\n' ' ')" \
     "3 300000000 "
+expect_eq "held again" "$(rcli HGET t:ev:3 held)" "department budget"
 ok "department budgets by day and month"
 
 echo "limits.sh: $N_OK passed, 0 failed"

@@ -180,6 +180,8 @@ xadd "$ej" "$(sign "$T/yjj.key" "$ej")"
 ew() { rcli HGET "t:ev:$((e + 2))" state | grep -q done; }
 wait_for ew
 expect_eq "flagged for review" "$(rcli HGET "t:ev:$((e + 2))" review)" needed
+cc event status --department yjj w1 > "$T/st" 2>&1
+expect_grep "^review: needed" "$T/st"
 ok "emergency fast path: sent without waiting, flagged for review"
 
 kill "$DPID"
