@@ -57,6 +57,7 @@
 set -eu
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$top_srcdir/bench/lib.sh"
 BUILDDIR=$top_srcdir
 for arg in "$@"; do
 	case $arg in
@@ -103,28 +104,11 @@ DPID=""
 SPID=""
 GPID=""
 
-# stop PID: SIGTERM, wait up to 10 s, then SIGKILL.
-stop() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1))
-	done
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 cleanup() {
 	stop "$GPID"
 	stop "$DPID"
 	stop "$SPID"
-	if [ -f "$T/redis.pid" ]; then
-		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
-		i=0
-		while [ -S "$SOCK" ] && [ $i -lt 100 ]; do
-			sleep 0.05; i=$((i + 1))
-		done
-	fi
+	redis_stop
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "modems.sh: kept $T" >&2
 	else
@@ -134,16 +118,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize yes \
-    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" >/dev/null
-i=0
-while [ ! -S "$SOCK" ] || [ ! -s "$T/redis.pid" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "modems.sh: redis-server did not start" >&2; exit 1; }
-	sleep 0.05
-done
-RPID=$(cat "$T/redis.pid")
+redis_start
 
 # The simulator: MODEMS modems, all sends in one JSON log.
 mkdir "$T/sim"
@@ -158,48 +133,14 @@ while [ ! -s "$T/sim/modemsim.pid" ]; do
 done
 
 # The helper: a small RESP client watching an event, and the log readers.
+cp "$top_srcdir/bench/resp.py" "$T/"
 cat > "$T/mp.py" <<'PY'
-import json, os, socket, statistics, sys, time
+import json, os, statistics, sys, time
 
-class R:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.f = self.s.makefile("rb")
-    def cmd(self, *a):
-        out = [b"*%d\r\n" % len(a)]
-        for x in a:
-            x = str(x).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(x), x))
-        self.s.sendall(b"".join(out))
-        return self.read()
-    def read(self):
-        l = self.f.readline()
-        t, v = l[:1], l[1:-2]
-        if t == b"+":
-            return v.decode()
-        if t == b"-":
-            raise RuntimeError(v.decode())
-        if t == b":":
-            return int(v)
-        if t == b"$":
-            n = int(v)
-            return None if n < 0 else self.f.read(n + 2)[:-2].decode(errors="replace")
-        if t == b"*":
-            n = int(v)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError("bad reply %r" % l)
+from resp import R, cpu_seconds
 
 def cpu(pids):
-    tck = os.sysconf("SC_CLK_TCK")
-    out = []
-    for p in pids:
-        try:
-            f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
-            out.append("%.2f" % ((int(f[11]) + int(f[12])) / tck))
-        except (OSError, IndexError):
-            out.append("0")
-    print(" ".join(out))
+    print(" ".join("%.2f" % cpu_seconds(p) for p in pids))
 
 # watch SOCK PREFIX DEPT/ID T0_MS TIMEOUT: until the event is done.
 def watch(sock, prefix, key, t0_ms, timeout):
@@ -360,21 +301,11 @@ mp() {
 jf() {
 	mp field "$@"
 }
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
 now_ms() {
 	python3 -c 'import time; print(int(time.time() * 1000))'
 }
 fmt() { # FORMAT ARGS: printf through python (floats)
 	python3 -c 'import sys; print(sys.argv[1] % tuple(float(x) for x in sys.argv[2:]))' "$@"
-}
-verdict() { # VALUE OP TARGET
-	if python3 -c "import sys; v,t=float(sys.argv[1]),float(sys.argv[3]); sys.exit(0 if (v<=t if sys.argv[2]=='le' else v>=t) else 1)" "$@"; then
-		echo met
-	else
-		echo MISSED
-	fi
 }
 
 # The config: one modem channel per simulated modem.

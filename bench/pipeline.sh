@@ -54,6 +54,7 @@
 set -eu
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$top_srcdir/bench/lib.sh"
 BUILDDIR=$top_srcdir
 for arg in "$@"; do
 	case $arg in
@@ -88,27 +89,10 @@ INSTANCE="bench"
 DPID=""
 MPID=""
 
-# stop PID: SIGTERM, wait up to 10 s, then SIGKILL.
-stop() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1))
-	done
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 cleanup() {
 	stop "$DPID"
 	stop "$MPID"
-	if [ -f "$T/redis.pid" ]; then
-		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
-		i=0
-		while [ -S "$SOCK" ] && [ $i -lt 100 ]; do
-			sleep 0.05; i=$((i + 1))
-		done
-	fi
+	redis_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -125,16 +109,7 @@ else
 	    $(pkg-config --cflags --libs libcurl)
 fi
 
-redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize yes \
-    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" >/dev/null
-i=0
-while [ ! -S "$SOCK" ] || [ ! -s "$T/redis.pid" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "pipeline.sh: redis-server did not start" >&2; exit 1; }
-	sleep 0.05
-done
-RPID=$(cat "$T/redis.pid")
+redis_start
 : "${PROFILE:=0}"
 if [ "$PROFILE" = 1 ]; then
 	# Every command in the slow log, for the time per Lua script op.
@@ -142,46 +117,17 @@ if [ "$PROFILE" = 1 ]; then
 	redis-cli -s "$SOCK" CONFIG SET slowlog-max-len 1000000 >/dev/null
 fi
 
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
 info() {
 	rcli INFO "$1" | tr -d '\r' | sed -n "s/^$2://p"
 }
 
 # The helper: a small RESP client polling an event (no redis module
 # needed), the mock log reader and /proc readers.
+cp "$top_srcdir/bench/resp.py" "$T/"
 cat > "$T/rp.py" <<'PY'
-import json, os, socket, statistics, sys, time
+import json, statistics, sys, time
 
-class R:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.f = self.s.makefile("rb")
-    def cmd(self, *a):
-        out = [b"*%d\r\n" % len(a)]
-        for x in a:
-            x = str(x).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(x), x))
-        self.s.sendall(b"".join(out))
-        return self.read()
-    def read(self):
-        l = self.f.readline()
-        t, v = l[:1], l[1:-2]
-        if t == b"+":
-            return v.decode()
-        if t == b"-":
-            raise RuntimeError(v.decode())
-        if t == b":":
-            return int(v)
-        if t == b"$":
-            n = int(v)
-            return None if n < 0 else self.f.read(n + 2)[:-2].decode(errors="replace")
-        if t == b"*":
-            n = int(v)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError("bad reply %r" % l)
+from resp import R, cpu_seconds
 
 def used_memory(r):
     for l in r.cmd("INFO", "memory").splitlines():
@@ -200,15 +146,7 @@ def proc_status(pid):
     return d
 
 def cpu(pids):
-    tck = os.sysconf("SC_CLK_TCK")
-    out = []
-    for p in pids:
-        try:
-            f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
-            out.append("%.2f" % ((int(f[11]) + int(f[12])) / tck))
-        except (OSError, IndexError):
-            out.append("0")
-    print(" ".join(out))
+    print(" ".join("%.2f" % cpu_seconds(p) for p in pids))
 
 # watch SOCK PREFIX DEPT/ID UNTIL(queued|done) INTERVAL TIMEOUT [PID]
 def watch(sock, prefix, key, until, interval, timeout, pid=None):
@@ -410,13 +348,6 @@ publish() {
 evalsha() {
 	rcli INFO commandstats | tr -d '\r' |
 	    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2/p'
-}
-verdict() { # VALUE OP TARGET
-	if python3 -c "import sys; v,t=float(sys.argv[1]),float(sys.argv[3]); sys.exit(0 if (v<=t if sys.argv[2]=='le' else v>=t) else 1)" "$@"; then
-		echo met
-	else
-		echo MISSED
-	fi
 }
 
 echo "== civicast pipeline benchmark"

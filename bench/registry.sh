@@ -32,6 +32,7 @@
 set -eu
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$top_srcdir/bench/lib.sh"
 SHUFFLE=""
 BUILDDIR=$top_srcdir
 for arg in "$@"; do
@@ -59,13 +60,7 @@ CSV="$T/residents.csv"
 PREFIX="bench:"
 
 cleanup() {
-	if [ -f "$T/redis.pid" ]; then
-		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
-		i=0
-		while [ -S "$SOCK" ] && [ $i -lt 100 ]; do
-			sleep 0.05; i=$((i + 1))
-		done
-	fi
+	redis_stop
 	if [ -n "${KEEP_CSV:-}" ] && [ -f "$CSV" ]; then
 		mv "$CSV" "$KEEP_CSV"
 	fi
@@ -74,19 +69,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize yes \
-    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" >/dev/null
-i=0
-while [ ! -S "$SOCK" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "registry.sh: redis-server did not start" >&2; exit 1; }
-	sleep 0.05
-done
-
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
+redis_start
 
 # info SECTION FIELD: one field of INFO SECTION.
 info() {

@@ -53,6 +53,7 @@
 set -eu
 
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$top_srcdir/bench/lib.sh"
 BUILDDIR=$top_srcdir
 for arg in "$@"; do
 	case $arg in
@@ -87,86 +88,30 @@ INSTANCES="sched-a sched-b"
 DPIDS=""
 MPID=""
 
-# stop PID: SIGTERM, wait up to 10 s, then SIGKILL.
-stop() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1))
-	done
-	kill -9 "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 cleanup() {
 	for p in $DPIDS; do
 		stop "$p"
 	done
 	stop "$MPID"
-	if [ -f "$T/redis.pid" ]; then
-		kill "$(cat "$T/redis.pid")" 2>/dev/null || true
-		i=0
-		while [ -S "$SOCK" ] && [ $i -lt 100 ]; do
-			sleep 0.05; i=$((i + 1))
-		done
-	fi
+	redis_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-    --save '' --appendonly no --daemonize yes \
-    --pidfile "$T/redis.pid" --logfile "$T/redis.log" --dir "$T" >/dev/null
-i=0
-while [ ! -S "$SOCK" ] || [ ! -s "$T/redis.pid" ]; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "schedule.sh: redis-server did not start" >&2; exit 1; }
-	sleep 0.05
-done
-RPID=$(cat "$T/redis.pid")
+redis_start
 if [ "$PROFILE" = 1 ]; then
 	redis-cli -s "$SOCK" CONFIG SET slowlog-log-slower-than 0 >/dev/null
 	redis-cli -s "$SOCK" CONFIG SET slowlog-max-len 2000000 >/dev/null
 fi
 
-rcli() {
-	redis-cli -s "$SOCK" "$@"
-}
-
 # The helper: a small RESP client (no redis module needed), /proc and
 # INFO readers, the watcher and the mock log analysis.
+cp "$top_srcdir/bench/resp.py" "$T/"
 cat > "$T/sp.py" <<'PY'
-import json, os, re, socket, sys, time
+import json, re, sys, time
 
-class R:
-    def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        self.s.connect(path)
-        self.f = self.s.makefile("rb")
-    def cmd(self, *a):
-        out = [b"*%d\r\n" % len(a)]
-        for x in a:
-            x = str(x).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(x), x))
-        self.s.sendall(b"".join(out))
-        return self.read()
-    def read(self):
-        l = self.f.readline()
-        t, v = l[:1], l[1:-2]
-        if t == b"+":
-            return v.decode()
-        if t == b"-":
-            raise RuntimeError(v.decode())
-        if t == b":":
-            return int(v)
-        if t == b"$":
-            n = int(v)
-            return None if n < 0 else self.f.read(n + 2)[:-2].decode(errors="replace")
-        if t == b"*":
-            n = int(v)
-            return None if n < 0 else [self.read() for _ in range(n)]
-        raise RuntimeError("bad reply %r" % l)
+from resp import R, cpu_seconds
 
 def info(r, section):
     d = {}
@@ -178,14 +123,8 @@ def info(r, section):
 # snap SOCK PID...: one JSON line: CPU seconds of each PID, Redis' own
 # CPU (INFO cpu) and EVALSHA calls/usec (INFO commandstats), wall clock.
 def snap(sock, pids):
-    tck = os.sysconf("SC_CLK_TCK")
-    out = {"wall": time.time(), "pids": {}}
-    for p in pids:
-        try:
-            f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
-            out["pids"][p] = (int(f[11]) + int(f[12])) / tck
-        except (OSError, IndexError):
-            out["pids"][p] = 0.0
+    out = {"wall": time.time(),
+           "pids": {p: cpu_seconds(p) for p in pids}}
     r = R(sock)
     c = info(r, "cpu")
     out["redis_cpu"] = float(c["used_cpu_sys"]) + float(c["used_cpu_user"])
