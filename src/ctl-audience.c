@@ -27,6 +27,42 @@ const struct ctl_cmd ctl_audience_cmds[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
+/* Keep option ch in a when it is an audience option; 1 when it was. */
+int
+ctl_audience_opt(int ch, struct ctl_audience *a)
+{
+	switch (ch) {
+	case 'g':
+		a->groups = optarg;
+		return (1);
+	case 'm':
+		a->match = optarg;
+		return (1);
+	case 'd':
+		a->districts = optarg;
+		return (1);
+	case 'x':
+		a->exclude = optarg;
+		return (1);
+	}
+	return (0);
+}
+
+/* The query from a's options; exits 2 with the reason when they are bad. */
+void
+ctl_audience_query(struct ctl *ctl, const struct ctl_audience *a,
+    struct audience_query *q)
+{
+	char	*cause;
+
+	if (audience_query_make(q, ctl->conf, ctl_districts(ctl), a->groups,
+	    a->match, a->districts, a->exclude, &cause) != 0) {
+		ctl_warnx("%s", cause);
+		free(cause);
+		exit(CTL_USAGE);
+	}
+}
+
 static json_t *
 audience_breakdown(const struct audience_count *c, size_t n)
 {
@@ -42,10 +78,7 @@ static int
 audience_count(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "groups", required_argument, NULL, 'g' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "districts", required_argument, NULL, 'd' },
-		{ "exclude-districts", required_argument, NULL, 'x' },
+		CTL_AUDIENCE_OPTIONS,
 		{ "ignore-optout", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -53,43 +86,22 @@ audience_count(struct ctl *ctl, int argc, char **argv)
 	const struct ctl_cmd	*cmd = &ctl_audience_cmds[0];
 	const struct district	*d;
 	const struct conf_group	*g;
+	struct ctl_audience	 a = { NULL, NULL, NULL, NULL };
 	struct audience_query	 q;
 	struct audience_result	 res;
 	struct district_table	*dt;
-	const char		*groups = NULL, *match = NULL;
-	const char		*districts = NULL, *exclude = NULL;
 	char			*cause;
 	size_t			 i;
 	int			 ch, ignore = 0;
 
 	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		switch (ch) {
-		case 'g':
-			groups = optarg;
-			break;
-		case 'm':
-			match = optarg;
-			break;
-		case 'd':
-			districts = optarg;
-			break;
-		case 'x':
-			exclude = optarg;
-			break;
-		case 'o':
+		if (!ctl_audience_opt(ch, &a) && ch == 'o')
 			ignore = 1;
-			break;
-		}
 	}
 	ctl_nargs(cmd, argc - optind, 0, 0);
-	dt = ctl_districts(ctl);
-	if (audience_query_make(&q, ctl->conf, dt, groups, match, districts,
-	    exclude, &cause) != 0) {
-		ctl_warnx("%s", cause);
-		free(cause);
-		return (CTL_USAGE);
-	}
+	ctl_audience_query(ctl, &a, &q);
 	q.ignore_optout = ignore;
+	dt = ctl_districts(ctl);
 	if (registry_count(ctl_registry(ctl), &q, &res, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 

@@ -609,42 +609,29 @@ static int
 resident_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "groups", required_argument, NULL, 'g' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "districts", required_argument, NULL, 'd' },
-		{ "exclude-districts", required_argument, NULL, 'x' },
+		CTL_AUDIENCE_OPTIONS,
 		{ "limit", required_argument, NULL, 'l' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct ctl_cmd	*cmd = &ctl_resident_cmds[5];
+	struct ctl_audience	 a = { NULL, NULL, NULL, NULL };
 	struct audience_query	 q;
 	struct registry		*reg;
 	struct district_table	*dt;
 	struct resident		 res;
 	unsigned long		*rids, after = 0;
-	const char		*groups = NULL, *match = NULL;
-	const char		*districts = NULL, *exclude = NULL, *errstr;
+	const char		*errstr;
 	char			 masked[PHONE_BUFSIZE], *cause;
 	size_t			 limit = 50, n, i;
 	json_t			*arr = NULL;
 	int			 ch, r;
 
 	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
+		if (ctl_audience_opt(ch, &a))
+			continue;
 		switch (ch) {
-		case 'g':
-			groups = optarg;
-			break;
-		case 'm':
-			match = optarg;
-			break;
-		case 'd':
-			districts = optarg;
-			break;
-		case 'x':
-			exclude = optarg;
-			break;
 		case 'l':
 			limit = (size_t)strtonum(optarg, 1, 100000, &errstr);
 			if (errstr != NULL) {
@@ -664,14 +651,9 @@ resident_list(struct ctl *ctl, int argc, char **argv)
 	}
 	ctl_nargs(cmd, argc - optind, 0, 0);
 	reg = ctl_registry(ctl);
-	dt = ctl_districts(ctl);
-	if (audience_query_make(&q, ctl->conf, dt, groups, match, districts,
-	    exclude, &cause) != 0) {
-		ctl_warnx("%s", cause);
-		free(cause);
-		return (CTL_USAGE);
-	}
-	q.ignore_optout = 1;	/* list every resident, opted out or not */
+	ctl_audience_query(ctl, &a, &q);
+	q.ignore_optout = 1;
+	dt = ctl_districts(ctl);	/* list every resident, opted out or not */
 	rids = xcalloc(limit, sizeof *rids);
 	if (registry_match(reg, &q, after + 1, limit, rids, &n, &cause) != 0)
 		ctl_redis_fail(ctl, cause);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "compat.h"
+#include "audience.h"
 #include "registry.h"
 
 /* Exit codes, documented in civicast(1). */
@@ -78,5 +79,20 @@ void	 ctl_nargs(const struct ctl_cmd *, int argc, int min, int max);
 void	 ctl_json_print(void *json);
 /* Exit with a Redis failure: 3 when the connection is gone, else 1. */
 __dead void ctl_redis_fail(struct ctl *, char *cause);
+
+/* The audience options of audience count and resident list. */
+#define CTL_AUDIENCE_OPTIONS \
+	{ "groups", required_argument, NULL, 'g' }, \
+	{ "match", required_argument, NULL, 'm' }, \
+	{ "districts", required_argument, NULL, 'd' }, \
+	{ "exclude-districts", required_argument, NULL, 'x' }
+struct ctl_audience {
+	const char	*groups, *match, *districts, *exclude;
+};
+/* Keep option ch in a when it is an audience option; 1 when it was. */
+int	 ctl_audience_opt(int ch, struct ctl_audience *a);
+/* The query from a's options; exits 2 with the reason when they are bad. */
+void	 ctl_audience_query(struct ctl *, const struct ctl_audience *,
+	    struct audience_query *);
 
 #endif
