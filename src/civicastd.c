@@ -157,7 +157,7 @@ main(int argc, char **argv)
 	log_init(1, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "civicastd");
 
 	memset(&errs, 0, sizeof errs);
-	conf = conf_load(path, &errs);
+	conf = conf_load_checked(path, &errs);
 	/* What the file names must work too, before detaching. */
 	if (conf != NULL && pipeline_check(conf, &cause) != 0) {
 		fprintf(stderr, "civicastd: %s\n", cause);

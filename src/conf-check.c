@@ -13,10 +13,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "conf-int.h"
 #include "conf-table.h"
+#include "sig.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -315,6 +317,52 @@ conf_check_departments(struct conf_ctx *ctx, struct conf *conf)
 			    hint != NULL ? hint : "",
 			    hint != NULL ? "\"?)" : "");
 		}
+	}
+}
+
+/*
+ * The secret files the configuration names (departments' key_file,
+ * channels' pin_file, redis.password_file) against the rules every read
+ * applies (conf_secret_check): what passes here is what civicastd will
+ * read, so a bad file is named at its line now, not per event later.
+ */
+void
+conf_check_secrets(struct conf_ctx *ctx, struct conf *conf)
+{
+	const config_setting_t	*s;
+	char			*why;
+	size_t			 i;
+
+	for (i = 0; i < conf->ndepartments; i++) {
+		if (conf->departments[i].key_file == NULL)
+			continue;
+		if (conf_secret_check(conf->departments[i].key_file,
+		    SIG_KEY_MIN, &why) == 0)
+			continue;
+		s = conf_at(ctx, "departments", i, "key_file", -1);
+		conf_err(ctx, s, "departments[%zu].key_file: %s%s%s", i, why,
+		    access(conf->departments[i].key_file, F_OK) != 0 ?
+		    "; civicast key generate " : "",
+		    access(conf->departments[i].key_file, F_OK) != 0 ?
+		    conf->departments[i].id : "");
+		free(why);
+	}
+	for (i = 0; i < conf->nchannels; i++) {
+		if (conf->channels[i].pin_file == NULL)
+			continue;
+		if (conf_secret_check(conf->channels[i].pin_file, 1,
+		    &why) == 0)
+			continue;
+		s = conf_at(ctx, "channels", i, "pin_file", -1);
+		conf_err(ctx, s, "channels[%zu].pin_file: %s", i, why);
+		free(why);
+	}
+	if (conf->redis_password_file != NULL &&
+	    conf_secret_check(conf->redis_password_file, 1, &why) != 0) {
+		s = ctx->cfg != NULL ? config_lookup(ctx->cfg,
+		    "redis.password_file") : NULL;
+		conf_err(ctx, s, "redis.password_file: %s", why);
+		free(why);
 	}
 }
 

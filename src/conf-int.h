@@ -46,5 +46,6 @@ void		 conf_warn_departments(struct conf_ctx *, struct conf *);
 void		 conf_check_channels(struct conf_ctx *, struct conf *);
 void		 conf_check_routes(struct conf_ctx *, struct conf *);
 void		 conf_check_redis(struct conf_ctx *, struct conf *, int warn);
+void		 conf_check_secrets(struct conf_ctx *, struct conf *);
 
 #endif

@@ -635,9 +635,8 @@ conf_read(struct conf_ctx *ctx, const char *path)
 	return (0);
 }
 
-/* Load and validate path (NULL: the embedded defaults). */
-struct conf *
-conf_load(const char *path, struct conf_errors *errs)
+static struct conf *
+conf_load_flags(const char *path, struct conf_errors *errs, int secrets)
 {
 	struct conf		*conf;
 	struct conf_errors	 scratch;
@@ -687,6 +686,8 @@ conf_load(const char *path, struct conf_errors *errs)
 	conf_check_channels(&ctx, conf);
 	conf_check_routes(&ctx, conf);
 	conf_check_redis(&ctx, conf, 0);
+	if (secrets)
+		conf_check_secrets(&ctx, conf);
 	if (errs->n != 0)
 		goto fail;
 
@@ -704,6 +705,20 @@ fail:
 	if (errs == &scratch)
 		conf_errors_free(&scratch);
 	return (NULL);
+}
+
+/* Load and validate path (NULL: the embedded defaults). */
+struct conf *
+conf_load(const char *path, struct conf_errors *errs)
+{
+	return (conf_load_flags(path, errs, 0));
+}
+
+/* Load and validate path and the secret files it names. */
+struct conf *
+conf_load_checked(const char *path, struct conf_errors *errs)
+{
+	return (conf_load_flags(path, errs, 1));
 }
 
 /* The group with this id, or NULL. */

@@ -190,6 +190,14 @@ struct conf_errors {
  * Warnings may be filled in either case.
  */
 struct conf	*conf_load(const char *path, struct conf_errors *errs);
+/*
+ * conf_load, and every secret file the configuration names must pass
+ * the rules civicastd reads it with (owner-only, owned by this user,
+ * key length): for `civicast config check`, `civicastd -n`, start-up
+ * and reload; other commands use conf_load, since an operator's CLI
+ * need not be able to read the daemon's secrets.
+ */
+struct conf	*conf_load_checked(const char *path, struct conf_errors *errs);
 /* Free a conf. */
 void		 conf_free(struct conf *);
 /* Free the messages in errs (errs itself is the caller's). */

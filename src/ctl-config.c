@@ -48,7 +48,7 @@ config_check(struct ctl *ctl, int argc, char **argv)
 		path = NULL;
 	shown = path != NULL ? path : "(embedded defaults)";
 	memset(&errs, 0, sizeof errs);
-	conf = conf_load(path, &errs);
+	conf = conf_load_checked(path, &errs);
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	for (i = 0; i < errs.nwarnings; i++)

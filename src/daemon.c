@@ -400,7 +400,7 @@ daemon_reload(struct daemon *d)
 	memset(&errs, 0, sizeof errs);
 	log_info("reloading %s", d->conf_path != NULL ? d->conf_path :
 	    "the embedded defaults");
-	new = conf_load(d->conf_path, &errs);
+	new = conf_load_checked(d->conf_path, &errs);
 	for (i = 0; i < errs.nwarnings; i++)
 		log_warnx("%s", errs.warnings[i]);
 	if (new == NULL) {

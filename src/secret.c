@@ -28,12 +28,87 @@ explicit_bzero(void *p, size_t n)
 }
 #endif
 
+/*
+ * The rules every secret file meets, checked on the open descriptor
+ * (fstat, not stat: what is checked is what is read): a regular file,
+ * no access for group or others, owned by the user reading it (a file
+ * that only another user may change is not ours to trust), at most
+ * CONF_SECRET_MAX bytes and at least min.  -1 with cause, which names
+ * the fix.
+ */
+static int
+secret_fd_check(int fd, const char *path, size_t min, char **cause)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		return (-1);
+	}
+	if ((sb.st_mode & 077) != 0) {
+		xasprintf(cause, "%s: mode %04o lets group or others at the "
+		    "secret; run chmod 600 %s", path,
+		    (unsigned int)(sb.st_mode & 07777), path);
+		return (-1);
+	}
+	if (sb.st_uid != geteuid()) {
+		xasprintf(cause, "%s: owned by uid %lu, not by uid %lu that "
+		    "reads it; run chown %lu %s (or run as the user that "
+		    "owns it)", path, (unsigned long)sb.st_uid,
+		    (unsigned long)geteuid(), (unsigned long)geteuid(), path);
+		return (-1);
+	}
+	if (sb.st_size > CONF_SECRET_MAX) {
+		xasprintf(cause, "%s: larger than %d bytes", path,
+		    CONF_SECRET_MAX);
+		return (-1);
+	}
+	if (sb.st_size == 0 || (size_t)sb.st_size < min) {
+		if (sb.st_size == 0)
+			xasprintf(cause, "%s: empty", path);
+		else
+			xasprintf(cause, "%s: holds %lld bytes, a key needs at "
+			    "least %zu (civicast key generate writes one)",
+			    path, (long long)sb.st_size, min);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+secret_open(const char *path, char **cause)
+{
+	int	fd;
+
+	/* O_NONBLOCK: opening a FIFO must not hang before the check. */
+	fd = open(path, O_RDONLY|O_NONBLOCK|O_NOCTTY|O_CLOEXEC);
+	if (fd == -1)
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+	return (fd);
+}
+
+/* Check a secret file against the rules of every read, without reading. */
+int
+conf_secret_check(const char *path, size_t min, char **cause)
+{
+	int	fd, rc;
+
+	if ((fd = secret_open(path, cause)) == -1)
+		return (-1);
+	rc = secret_fd_check(fd, path, min, cause);
+	close(fd);
+	return (rc);
+}
+
 /* Read a secret file that only its owner can read, byte for byte. */
 int
 conf_secret_read_raw(const char *path, char **out, size_t *len,
     char **cause)
 {
-	struct stat	 sb;
 	char		*buf;
 	size_t		 have = 0;
 	ssize_t		 n;
@@ -41,33 +116,9 @@ conf_secret_read_raw(const char *path, char **out, size_t *len,
 
 	*out = NULL;
 	*len = 0;
-	/* O_NONBLOCK: opening a FIFO must not hang before the check. */
-	fd = open(path, O_RDONLY|O_NONBLOCK|O_NOCTTY|O_CLOEXEC);
-	if (fd == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
+	if ((fd = secret_open(path, cause)) == -1)
 		return (-1);
-	}
-	/* fstat, not stat: what is checked is what is read. */
-	if (fstat(fd, &sb) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
-		close(fd);
-		return (-1);
-	}
-	if ((sb.st_mode & 077) != 0) {
-		xasprintf(cause, "%s: mode %04o lets group or others at the "
-		    "secret; run chmod 600 %s", path,
-		    (unsigned int)(sb.st_mode & 07777), path);
-		close(fd);
-		return (-1);
-	}
-	if (sb.st_size > CONF_SECRET_MAX) {
-		xasprintf(cause, "%s: larger than %d bytes", path,
-		    CONF_SECRET_MAX);
+	if (secret_fd_check(fd, path, 0, cause) != 0) {
 		close(fd);
 		return (-1);
 	}

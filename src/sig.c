@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "conf.h"
+#include "secret.h"
 #include "sig.h"
 #include "xmalloc.h"
 
