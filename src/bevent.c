@@ -34,7 +34,8 @@ static const char *bevent_kind_names[] = { "alert", "update", "cancel" };
 /* Every key the contract knows, top level and inside "audience". */
 static const char *bevent_keys[] = {
 	"id", "department", "sent", "kind", "references", "category",
-	"priority", "audience", "template", "params", "not_before", "expires"
+	"priority", "audience", "template", "params", "not_before", "expires",
+	"publisher"
 };
 static const char *bevent_audience_keys[] = {
 	"groups", "match", "districts", "exclude_districts"
@@ -45,6 +46,23 @@ static int
 bevent_quotable(const char *s)
 {
 	return (strlen(s) <= BEVENT_MAX_QUOTE && util_utf8_clean(s));
+}
+
+/* 1 when s looks like a user name: 1 to 32 of [A-Za-z0-9._-]. */
+static int
+bevent_user_ok(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		    s[i] == '-' || s[i] == '.')
+			continue;
+		return (0);
+	}
+	return (i > 0 && i <= BEVENT_MAX_PUBLISHER);
 }
 
 /* 1 when s is 1 to max bytes of [a-z0-9_] (and '-' when dash is set). */
@@ -623,6 +641,22 @@ bevent_parse_object(json_t *root, struct bevent *ev, char **cause)
 		ev->category = xstrdup(s);
 	}
 
+	/*
+	 * Who published it: inside the signed bytes, so that a signature
+	 * vouches for it (the two-person rule rests on it); a user name.
+	 */
+	if (bevent_string(root, "publisher", "publisher", &s, cause) != 0)
+		return (-1);
+	if (s != NULL) {
+		if (!bevent_user_ok(s)) {
+			xasprintf(cause, "publisher: must be 1-%d of A-Z, a-z, "
+			    "0-9, '.', '_' and '-' (a user name)",
+			    BEVENT_MAX_PUBLISHER);
+			return (-1);
+		}
+		ev->publisher = xstrdup(s);
+	}
+
 	if (bevent_required(root, "priority", "priority", &s, cause) != 0)
 		return (-1);
 	if ((p = conf_prio_parse(s)) == -1) {
@@ -929,6 +963,7 @@ bevent_free(struct bevent *ev)
 	free(ev->department);
 	free(ev->references);
 	free(ev->category);
+	free(ev->publisher);
 	free(ev->template);
 	for (i = 0; i < ev->nparams; i++) {
 		free(ev->params[i].name);

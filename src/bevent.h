@@ -18,6 +18,7 @@
 #define BEVENT_MAX_JSON		16384	/* bytes of the event field */
 #define BEVENT_MAX_ID		64	/* printable ASCII */
 #define BEVENT_MAX_CATEGORY	32	/* [a-z0-9_] */
+#define BEVENT_MAX_PUBLISHER	32	/* a user name: [A-Za-z0-9._-] */
 #define BEVENT_MAX_PARAMS	32
 #define BEVENT_MAX_PARAM_NAME	32	/* [a-z0-9_] */
 #define BEVENT_MAX_PARAM_VALUE	1024	/* bytes of UTF-8 */
@@ -42,6 +43,7 @@ struct bevent {
 	enum bevent_kind	 kind;
 	char			*references;	/* update/cancel: an earlier id */
 	char			*category;	/* NULL when absent */
+	char			*publisher;	/* user name; NULL when absent */
 	enum prio		 priority;
 	struct audience_query	 audience;	/* lists as given, unchecked */
 	char			*template;	/* NULL for a cancel */

@@ -517,6 +517,11 @@ static const struct conf_key conf_keys[] = {
 	  .off = C(approval_categories), .noff = C(napproval_categories),
 	  .check = check_word,
 	  .help = "categories whose events always wait for approval" },
+	{ .path = "security.approvers", .type = CONF_T_STRARRAY,
+	  .min = 1, .max = 64, .apply = CONF_RELOAD,
+	  .off = C(approvers), .noff = C(napprovers), .check = check_word,
+	  .help = "user names who may approve or reject held events "
+	  "(default: anyone but the publisher)" },
 	{ .path = "security.approval_emergency_fast", .type = CONF_T_BOOL,
 	  .idef = 1, .apply = CONF_RELOAD, .off = C(approval_emergency_fast),
 	  .help = "emergencies go at once and are flagged for review" },

@@ -160,6 +160,8 @@ struct conf {
 	char	       **approval_categories;
 	size_t		 napproval_categories;
 	int		 approval_emergency_fast; /* emergencies go, then review */
+	char	       **approvers;	/* who may approve; NULL: anyone */
+	size_t		 napprovers;
 	int		 retention_days; /* final message records kept */
 
 	char		*timezone;	/* (reload) */

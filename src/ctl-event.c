@@ -22,14 +22,13 @@
 #include "ctl.h"
 #include "db.h"
 #include "district.h"
-#include "fanout.h"
-#include "intake.h"
 #include "phone.h"
 #include "registry.h"
 #include "sig.h"
 #include "sms.h"
 #include "tmpl.h"
 #include "util.h"
+#include "verdict.h"
 #include "xmalloc.h"
 
 #include "registry-lua.h"
@@ -40,6 +39,8 @@ static int	event_status(struct ctl *, int, char **);
 static int	event_cancel(struct ctl *, int, char **);
 static int	event_watch(struct ctl *, int, char **);
 static int	event_approve(struct ctl *, int, char **);
+static redisReply *event_outbox_eval(struct ctl *, const char *, int,
+		    const char **);
 
 /* The publish and event command families. */
 const struct ctl_cmd ctl_event_cmds[] = {
@@ -141,6 +142,8 @@ event_build(struct publish *pb)
 	if (pb->category != NULL)
 		json_object_set_new(o, "category", json_string(pb->category));
 	json_object_set_new(o, "priority", json_string(pb->priority));
+	/* Inside the signed bytes: the two-person rule rests on it. */
+	json_object_set_new(o, "publisher", json_string(util_user()));
 	if (strcmp(pb->kind, "cancel") != 0) {
 		aud = json_object();
 		json_object_set_new(aud, "groups", event_json_list(pb->groups));
@@ -171,35 +174,73 @@ event_build(struct publish *pb)
 	return (s);
 }
 
-/* Print what a broadcast would cost, without sending. */
-static int
-event_dry_run(struct ctl *ctl, struct bevent *ev, struct buf *text,
-    int personal)
+/*
+ * Count the audience as civicastd will (opt-outs ignored for an
+ * emergency) and say what it does then (verdict_audience).  *why is
+ * NULL for VERDICT_GO; the caller frees it and res.
+ */
+static enum verdict_gate
+event_gate(struct ctl *ctl, struct bevent *ev,
+    const struct conf_department *dept, struct audience_result *res,
+    char **why)
 {
 	struct registry		*reg = ctl_registry(ctl);
-	struct audience_result	 res;
+	struct audience_query	 q;
+	char			*cause;
+
+	/* Group display names become ids here, as the daemon does. */
+	if (audience_query_check(&ev->audience, ctl->conf, ctl->dt,
+	    "audience.", &cause) != 0) {
+		ctl_warnx("event refused: %s", cause);
+		free(cause);
+		exit(CTL_FAIL);
+	}
+	q = ev->audience;
+	q.ignore_optout = ev->priority == PRIO_EMERGENCY;
+	if (registry_count(reg, &q, res, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	return (verdict_audience(ev, ctl->conf, dept, res->phones, 0, why));
+}
+
+/* What the verdict means, for a person. */
+static const char *
+event_gate_text(enum verdict_gate g)
+{
+	switch (g) {
+	case VERDICT_GO:
+		return ("accepted: it is sent at once");
+	case VERDICT_REVIEW:
+		return ("accepted: sent at once without approval, flagged for "
+		    "review");
+	case VERDICT_HOLD:
+		return ("accepted, then held until a second operator approves "
+		    "it (civicast event approve)");
+	case VERDICT_REJECT:
+		return ("rejected");
+	}
+	return ("?");
+}
+
+/* Print what a broadcast would cost, and what civicastd would do. */
+static int
+event_dry_run(struct ctl *ctl, const char *json, struct bevent *ev,
+    struct buf *text, int personal, const struct audience_result *res,
+    enum verdict_gate g, const char *why)
+{
+	struct registry		*reg = ctl_registry(ctl);
 	struct audience_query	 q;
 	struct resident		 r;
 	struct sms_len		 sl;
 	const struct tmpl	*t;
 	struct tmpl_set		*tmpls;
 	unsigned long		 rid;
-	const char		*why;
+	const char		*werr;
 	char			*cause, masked[PHONE_BUFSIZE];
 	size_t			 n = 0;
 	int			 found = 0;
 
-	/* Group display names become ids here, as the daemon does. */
-	if (audience_query_check(&ev->audience, ctl->conf, ctl->dt,
-	    "audience.", &cause) != 0) {
-		ctl_warnx("%s", cause);
-		free(cause);
-		return (CTL_FAIL);
-	}
 	q = ev->audience;
 	q.ignore_optout = ev->priority == PRIO_EMERGENCY;
-	if (registry_count(reg, &q, &res, &cause) != 0)
-		ctl_redis_fail(ctl, cause);
 	/* A real recipient for the sample, when the text is personal. */
 	if (personal && registry_match(reg, &q, 0, 1, &rid, &n, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
@@ -210,14 +251,13 @@ event_dry_run(struct ctl *ctl, struct bevent *ev, struct buf *text,
 		    &cause)) == NULL) {
 			ctl_warnx("templates: %s", cause);
 			free(cause);
-			audience_result_free(&res);
 			return (CTL_FAIL);
 		}
 		t = tmpl_find(tmpls, ev->template);
 		buf_reset(text);
 		buf_adds(text, conf_department_find(ctl->conf,
 		    ev->department)->signature);
-		if (fanout_render(t, ev, conf_department_find(ctl->conf,
+		if (verdict_render(t, ev, conf_department_find(ctl->conf,
 		    ev->department), ctl->dt, r.name, r.district, text,
 		    &cause) != 0) {
 			ctl_warnx("%s", cause);
@@ -225,26 +265,32 @@ event_dry_run(struct ctl *ctl, struct bevent *ev, struct buf *text,
 		}
 		tmpl_set_free(tmpls);
 	}
-	if (sms_measure(text->data, text->len, &sl, &why) != 0) {
-		ctl_warnx("text: %s", why);
-		audience_result_free(&res);
+	if (sms_measure(text->data, text->len, &sl, &werr) != 0) {
+		ctl_warnx("text: %s", werr);
 		return (CTL_FAIL);
 	}
 	if (ctl->json) {
 		ctl_json_print(json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:I, "
-		    "s:I, s:I}", "id", ev->id, "phones", (json_int_t)res.phones,
-		    "residents", (json_int_t)res.residents,
-		    "opted_out", (json_int_t)res.optedout, "sample", text->data,
+		    "s:I, s:I, s:s, s:s?, s:s}", "id", ev->id,
+		    "phones", (json_int_t)res->phones,
+		    "residents", (json_int_t)res->residents,
+		    "opted_out", (json_int_t)res->optedout,
+		    "sample", text->data,
 		    "coding", sms_coding_name(sl.coding),
 		    "characters", (json_int_t)sl.chars,
 		    "segments_per_message", (json_int_t)sl.segments,
-		    "segments_total", (json_int_t)(sl.segments * res.phones)));
+		    "segments_total", (json_int_t)(sl.segments * res->phones),
+		    "verdict", verdict_gate_name(g), "reason", why,
+		    "event", json));
 	} else {
 		printf("event %s/%s (dry run: nothing published)\n",
 		    ev->department, ev->id);
+		printf("verdict:   %s%s%s%s\n", event_gate_text(g),
+		    why != NULL ? " (" : "", why != NULL ? why : "",
+		    why != NULL ? ")" : "");
 		printf("audience:  %lld phones (%lld residents matched, %lld "
-		    "dropped by opt-outs%s)\n", res.phones, res.residents,
-		    res.optedout, ev->priority == PRIO_EMERGENCY ?
+		    "dropped by opt-outs%s)\n", res->phones, res->residents,
+		    res->optedout, ev->priority == PRIO_EMERGENCY ?
 		    "; emergency: opt-outs ignored" : "");
 		if (found) {
 			phone_mask(r.phone, masked);
@@ -258,10 +304,9 @@ event_dry_run(struct ctl *ctl, struct bevent *ev, struct buf *text,
 		    sl.segments, sl.segments == 1 ? "" : "s",
 		    personal ? " (names vary)" : "");
 		printf("cost:      %lld segments in all\n",
-		    (long long)sl.segments * res.phones);
+		    (long long)sl.segments * res->phones);
 	}
-	audience_result_free(&res);
-	return (CTL_OK);
+	return (g == VERDICT_REJECT ? CTL_FAIL : CTL_OK);
 }
 
 static int
@@ -296,8 +341,11 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 	struct buf			 text;
 	redisReply			*r;
 	const char			*errstr, *eq;
+	struct audience_result		 res;
+	enum verdict_gate		 g = VERDICT_GO;
 	char				*json, *cause, *name, hex[SIG_HEXLEN + 1];
-	int				 ch, personal, rc;
+	char				*why = NULL;
+	int				 ch, personal, rc = CTL_OK, counted = 0;
 
 	memset(&pb, 0, sizeof pb);
 	pb.priority = "routine";
@@ -355,7 +403,11 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 	json = event_build(&pb);
 	json_decref(pb.params);
 
-	/* The daemon's own checks, before anything leaves this machine. */
+	/*
+	 * The daemon's own decision (verdict.c), before anything leaves
+	 * this machine: what it would reject is refused here with the same
+	 * words; the signature is ours to make, so it is not checked.
+	 */
 	if ((tmpls = tmpl_set_load(ctl->conf->templates_dir, &cause)) ==
 	    NULL) {
 		ctl_warnx("templates: %s", cause);
@@ -364,8 +416,9 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 		return (CTL_FAIL);
 	}
 	buf_init(&text, 16384);
-	if (intake_check(json, strlen(json), ctl->conf, ctl_districts(ctl),
-	    tmpls, time(NULL), &ev, &text, &personal, &cause) != 0) {
+	if (verdict_event(json, strlen(json), ctl->conf, ctl_districts(ctl),
+	    tmpls, time(NULL), NULL, NULL, &ev, &text, &personal,
+	    &cause) != 0) {
 		ctl_warnx("event refused: %s", cause);
 		free(cause);
 		tmpl_set_free(tmpls);
@@ -374,21 +427,34 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 		return (CTL_FAIL);
 	}
 	tmpl_set_free(tmpls);
+	memset(&res, 0, sizeof res);
+	/* Its audience is counted when that can change the outcome. */
+	if (ev.kind != BEVENT_CANCEL && (pb.dry || dept->max_audience > 0 ||
+	    ctl->conf->approval_over > 0 ||
+	    (ev.category != NULL && ctl->conf->napproval_categories > 0))) {
+		counted = 1;
+		g = event_gate(ctl, &ev, dept, &res, &why);
+	}
 	if (pb.dry && ev.kind == BEVENT_CANCEL) {
 		printf("cancel of %s/%s: valid; it sends nothing (dry run: "
 		    "nothing published)\n", ev.department, ev.references);
 		rc = CTL_OK;
-	} else if (pb.dry) {
-		rc = event_dry_run(ctl, &ev, &text, personal);
+	} else if (pb.dry)
+		rc = event_dry_run(ctl, json, &ev, &text, personal, &res, g,
+		    why);
+	else if (g == VERDICT_REJECT) {
+		ctl_warnx("event refused: %s", why);
+		rc = CTL_FAIL;
 	}
-	if (pb.dry) {
-		bevent_free(&ev);
-		buf_free(&text);
+	if (counted)
+		audience_result_free(&res);
+	bevent_free(&ev);
+	buf_free(&text);
+	if (pb.dry || g == VERDICT_REJECT) {
+		free(why);
 		free(json);
 		return (rc);
 	}
-	bevent_free(&ev);
-	buf_free(&text);
 
 	reg = ctl_registry(ctl);
 	if (dept->key_file != NULL) {
@@ -396,14 +462,15 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 		    &cause) != 0) {
 			ctl_warnx("signing: %s", cause);
 			free(cause);
+			free(why);
 			free(json);
 			return (CTL_FAIL);
 		}
-		r = redisCommand(reg->c, "XADD %sevents * event %s sig %s "
-		    "publisher %s", reg->prefix, json, hex, reg->user);
+		r = redisCommand(reg->c, "XADD %sevents * event %s sig %s",
+		    reg->prefix, json, hex);
 	} else
-		r = redisCommand(reg->c, "XADD %sevents * event %s publisher %s",
-		    reg->prefix, json, reg->user);
+		r = redisCommand(reg->c, "XADD %sevents * event %s",
+		    reg->prefix, json);
 	if (db_check(reg->c, r, &cause) != 0) {
 		free(json);
 		ctl_redis_fail(ctl, cause);
@@ -412,10 +479,19 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 		ctl_json_print(json_pack("{s:s, s:s, s:s, s:b}", "department",
 		    pb.department, "id", pb.id, "stream_id", r->str,
 		    "signed", dept->key_file != NULL));
-	else
+	else {
 		printf("published %s/%s as %s%s\n", pb.department, pb.id,
 		    r->str, dept->key_file != NULL ? " (signed)" : "");
+		if (g == VERDICT_HOLD)
+			printf("it waits for a second operator's approval "
+			    "(%s): civicast event approve %s/%s\n", why,
+			    pb.department, pb.id);
+		else if (g == VERDICT_REVIEW)
+			printf("it goes at once without approval and is "
+			    "flagged for review (%s)\n", why);
+	}
 	freeReplyObject(r);
+	free(why);
 	free(json);
 	return (CTL_OK);
 }
@@ -775,7 +851,8 @@ event_cancel(struct ctl *ctl, int argc, char **argv)
 	struct registry	*reg;
 	redisReply	*r;
 	json_t		*o;
-	char		*cause, now[24], *sha;
+	const char	*v[3];
+	char		*cause, now[24];
 	long long	 e;
 
 	e = event_arg(ctl, &ctl_event_cmds[3], argc, argv);
@@ -784,18 +861,11 @@ event_cancel(struct ctl *ctl, int argc, char **argv)
 		ctl_warnx("event %lld: gone", e);
 		return (CTL_FAIL);
 	}
-	r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
-	if (db_check(reg->c, r, &cause) != 0)
-		ctl_redis_fail(ctl, cause);
-	sha = xstrdup(r->str);
-	freeReplyObject(r);
 	snprintf(now, sizeof now, "%lld", util_now_ms());
-	r = redisCommand(reg->c, "EVALSHA %s 0 %s cancel %s %s %s", sha,
-	    reg->prefix, json_string_value(json_object_get(o, "dept")),
-	    json_string_value(json_object_get(o, "id")), now);
-	free(sha);
-	if (db_check(reg->c, r, &cause) != 0)
-		ctl_redis_fail(ctl, cause);
+	v[0] = json_string_value(json_object_get(o, "dept"));
+	v[1] = json_string_value(json_object_get(o, "id"));
+	v[2] = now;
+	r = event_outbox_eval(ctl, "cancel", 3, v);
 	if (audit_append(reg->c, reg->prefix, reg->user, "event-cancel",
 	    &cause, "event", json_string_value(json_object_get(o, "id")),
 	    "department", json_string_value(json_object_get(o, "dept")),
@@ -955,9 +1025,71 @@ event_watch(struct ctl *ctl, int argc, char **argv)
 }
 
 /*
- * event approve / event reject: the two-person rule.  The OS user who
- * published the event (recorded by civicast publish) may not decide on
- * it; everyone's decision is audited.
+ * EVALSHA of an outbox.lua operation on the CLI's connection, loading
+ * the script when Redis does not know it (NOSCRIPT: a restart or SCRIPT
+ * FLUSH).  Exits 3 on a Redis error.
+ */
+static redisReply *
+event_outbox_eval(struct ctl *ctl, const char *op, int argc,
+    const char **argv)
+{
+	static char	 sha[41];
+	struct registry	*reg = ctl_registry(ctl);
+	redisReply	*r;
+	const char	*v[16];
+	char		*cause;
+	int		 i, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (sha[0] == '\0' || tries > 0) {
+			r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
+			if (db_check(reg->c, r, &cause) != 0)
+				ctl_redis_fail(ctl, cause);
+			strlcpy(sha, r->str, sizeof sha);
+			freeReplyObject(r);
+		}
+		v[0] = "EVALSHA";
+		v[1] = sha;
+		v[2] = "0";
+		v[3] = reg->prefix;
+		v[4] = op;
+		for (i = 0; i < argc && i + 5 < (int)nitems(v); i++)
+			v[i + 5] = argv[i];
+		r = redisCommandArgv(reg->c, i + 5, v, NULL);
+		if (r != NULL && r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0 && tries == 0) {
+			freeReplyObject(r);
+			continue;
+		}
+		break;
+	}
+	if (db_check(reg->c, r, &cause) != 0)
+		ctl_redis_fail(ctl, cause);
+	return (r);
+}
+
+/* 1 when user may approve or reject (security.approvers, if set). */
+static int
+event_may_decide(const struct conf *conf, const char *user)
+{
+	size_t	i;
+
+	if (conf->napprovers == 0)
+		return (1);
+	for (i = 0; i < conf->napprovers; i++) {
+		if (strcmp(conf->approvers[i], user) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * event approve / event reject: the two-person rule.  The decision is
+ * one operation of outbox.lua (approve, reject), atomic against another
+ * operator's decision, a cancel and expiry; the OS user running this is
+ * the operator, and the event's publisher may not decide on it (two
+ * different operators must approve when nothing vouches for who
+ * published it).  Every decision is audited.
  */
 static int
 event_approve(struct ctl *ctl, int argc, char **argv)
@@ -966,10 +1098,11 @@ event_approve(struct ctl *ctl, int argc, char **argv)
 	struct registry		*reg;
 	redisReply		*r;
 	json_t			*o;
-	const char		*dept = NULL, *reason = NULL, *pub, *state;
-	char			*cause, now[24], *sha;
+	const char		*dept = NULL, *reason = NULL, *pub, *status;
+	const char		*v[4], *detail;
+	char			*cause, now[24], en[24];
 	long long		 e;
-	int			 approve, ch;
+	int			 approve, ch, rc = CTL_FAIL;
 
 	approve = strcmp(argv[0], "approve") == 0;
 	cmd = &ctl_event_cmds[approve ? 5 : 6];
@@ -995,73 +1128,75 @@ event_approve(struct ctl *ctl, int argc, char **argv)
 		return (CTL_FAIL);
 	}
 	reg = ctl_registry(ctl);
+	if (!event_may_decide(ctl_conf(ctl), reg->user)) {
+		ctl_warnx("%s is not in security.approvers: only they may %s "
+		    "events", reg->user, approve ? "approve" : "reject");
+		return (CTL_FAIL);
+	}
 	if ((o = event_load(ctl, e)) == NULL) {
 		ctl_warnx("event %lld: gone", e);
 		return (CTL_FAIL);
 	}
-	state = json_string_value(json_object_get(o, "state"));
-	if (state == NULL || strcmp(state, "pending_approval") != 0) {
-		ctl_warnx("event %s is %s, not waiting for approval", argv[0],
-		    state != NULL ? state : "?");
-		json_decref(o);
-		return (CTL_FAIL);
-	}
-	pub = json_string_value(json_object_get(o, "publisher"));
-	if (pub != NULL && strcmp(pub, reg->user) == 0) {
-		ctl_warnx("event %s was published by %s: another operator "
-		    "must %s it (the two-person rule)", argv[0], pub,
-		    approve ? "approve" : "reject");
-		json_decref(o);
-		return (CTL_FAIL);
-	}
 	snprintf(now, sizeof now, "%lld", util_now_ms());
-	if (approve) {
-		redisAppendCommand(reg->c, "MULTI");
-		redisAppendCommand(reg->c, "HSET %sev:%lld state resolving "
-		    "approved %s approved_at %s", reg->prefix, e, reg->user,
-		    now);
-		redisAppendCommand(reg->c, "SREM %sevents:pending %lld",
-		    reg->prefix, e);
-		redisAppendCommand(reg->c, "SADD %sevents:resolving %lld",
-		    reg->prefix, e);
-		redisAppendCommand(reg->c, "EXEC");
-		for (ch = 0; ch < 5; ch++) {
-			r = NULL;
-			if (redisGetReply(reg->c, (void **)&r) != REDIS_OK)
-				r = NULL;
-			if (db_check(reg->c, r, &cause) != 0)
-				ctl_redis_fail(ctl, cause);
-			freeReplyObject(r);
-		}
-	} else {
-		r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
-		if (db_check(reg->c, r, &cause) != 0)
-			ctl_redis_fail(ctl, cause);
-		sha = xstrdup(r->str);
-		freeReplyObject(r);
-		r = redisCommand(reg->c, "EVALSHA %s 0 %s stop %lld cancelled "
-		    "%s %s", sha, reg->prefix, e, now, reason);
-		free(sha);
-		if (db_check(reg->c, r, &cause) != 0)
-			ctl_redis_fail(ctl, cause);
-		freeReplyObject(r);
-		r = redisCommand(reg->c, "SREM %sevents:pending %lld",
-		    reg->prefix, e);
-		if (db_check(reg->c, r, &cause) != 0)
-			ctl_redis_fail(ctl, cause);
-		freeReplyObject(r);
+	snprintf(en, sizeof en, "%lld", e);
+	v[0] = en;
+	v[1] = reg->user;
+	v[2] = now;
+	v[3] = reason;
+	r = event_outbox_eval(ctl, approve ? "approve" : "reject",
+	    approve ? 3 : 4, v);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING) {
+		ctl_warnx("event %s: unexpected reply from Redis", argv[0]);
+		goto out;
+	}
+	status = r->element[0]->str;
+	detail = r->element[1]->str;
+	pub = json_string_value(json_object_get(o, "publisher"));
+	if (strcmp(status, "state") == 0) {
+		ctl_warnx("event %s is %s, not waiting for approval", argv[0],
+		    detail);
+		goto out;
+	}
+	if (strcmp(status, "unknown") == 0) {
+		ctl_warnx("event %s: gone", argv[0]);
+		goto out;
+	}
+	if (strcmp(status, "self") == 0) {
+		ctl_warnx("event %s was published by %s: another operator "
+		    "must %s it (the two-person rule)", argv[0], detail,
+		    approve ? "approve" : "reject");
+		goto out;
+	}
+	if (strcmp(status, "again") == 0) {
+		ctl_warnx("event %s: %s approved it already; its publisher "
+		    "is not verified, so a second, different operator must "
+		    "approve it too", argv[0], detail);
+		goto out;
 	}
 	if (audit_append(reg->c, reg->prefix, reg->user, approve ?
 	    "event-approve" : "event-reject", &cause, "event",
 	    json_string_value(json_object_get(o, "id")), "department",
 	    json_string_value(json_object_get(o, "dept")), "publisher",
 	    pub != NULL ? pub : "", "reason", reason != NULL ? reason : "",
-	    NULL) != 0)
+	    "outcome", status, NULL) != 0)
 		ctl_redis_fail(ctl, cause);
-	printf("event %s/%s %s by %s\n",
-	    json_string_value(json_object_get(o, "dept")),
-	    json_string_value(json_object_get(o, "id")),
-	    approve ? "approved" : "rejected", reg->user);
+	if (strcmp(status, "first") == 0)
+		printf("event %s/%s approved by %s; its publisher is not "
+		    "verified, so it waits for a second operator's "
+		    "approval\n", json_string_value(json_object_get(o,
+		    "dept")), json_string_value(json_object_get(o, "id")),
+		    reg->user);
+	else
+		printf("event %s/%s %s by %s%s%s\n",
+		    json_string_value(json_object_get(o, "dept")),
+		    json_string_value(json_object_get(o, "id")),
+		    approve ? "approved" : "rejected", reg->user,
+		    *detail != '\0' ? " after " : "", detail);
+	rc = CTL_OK;
+out:
+	freeReplyObject(r);
 	json_decref(o);
-	return (CTL_OK);
+	return (rc);
 }

@@ -39,6 +39,7 @@
 #include "sms.h"
 #include "tmpl.h"
 #include "util.h"
+#include "verdict.h"
 #include "xmalloc.h"
 
 #define FANOUT_CHUNK		1000	/* residents per chunk */
@@ -74,78 +75,6 @@ static struct conf *
 fanout_conf(struct fanout *fo)
 {
 	return (fo->p->d->conf);
-}
-
-/* 1 when the template's text depends on the recipient. */
-int
-fanout_personal(const struct tmpl *t)
-{
-	size_t	i;
-
-	for (i = 0; i < t->nvars; i++) {
-		if (strcmp(t->vars[i], "recipient_name") == 0 ||
-		    strcmp(t->vars[i], "district_name") == 0)
-			return (1);
-	}
-	return (0);
-}
-
-struct fanout_vars {
-	const struct bevent		*ev;
-	const struct conf_department	*dept;
-	const char			*name;
-	const char			*district;
-};
-
-static const char *
-fanout_lookup(void *arg, const char *name)
-{
-	struct fanout_vars	*v = arg;
-
-	if (strcmp(name, "recipient_name") == 0)
-		return (v->name);
-	if (strcmp(name, "district_name") == 0)
-		return (v->district);
-	if (strcmp(name, "hotline") == 0)
-		return (v->dept->hotline);
-	if (strcmp(name, "department_name") == 0)
-		return (v->dept->name);
-	return (bevent_param(v->ev, name));
-}
-
-/* The name to show for a resident's district ("" when none is known). */
-static const char *
-fanout_district_name(const struct district_table *dt, const char *code)
-{
-	const struct district	*d;
-	char			 town[DISTRICT_BUFSIZE];
-
-	if (dt == NULL || code == NULL || *code == '\0')
-		return ("");
-	if ((d = district_find(dt, code)) != NULL)
-		return (d->name);
-	/* A village known only through its township. */
-	if (strlen(code) == DISTRICT_MAXLEN) {
-		strlcpy(town, code, 10);
-		if ((d = district_find(dt, town)) != NULL)
-			return (d->name);
-	}
-	return ("");
-}
-
-/* Render one message body for a recipient into out; -1 with cause. */
-int
-fanout_render(const struct tmpl *t, const struct bevent *ev,
-    const struct conf_department *dept, const struct district_table *dt,
-    const char *name, const char *district, struct buf *out, char **cause)
-{
-	struct fanout_vars	v;
-
-	v.ev = ev;
-	v.dept = dept;
-	v.name = name != NULL ? name : "";
-	v.district = fanout_district_name(dt, district);
-	return (tmpl_render(t, fanout_lookup, &v, out, cause));
 }
 
 static void
@@ -323,7 +252,7 @@ fanout_expanded(struct rconn *rc, redisReply *r, void *arg)
 		if (fo->personal) {
 			buf_reset(&fo->text);
 			buf_adds(&fo->text, fo->dept->signature);
-			if (fanout_render(fo->tmpl, &fo->ev, fo->dept,
+			if (verdict_render(fo->tmpl, &fo->ev, fo->dept,
 			    fo->p->dt, name, code, &fo->text, &cause) != 0) {
 				log_warnx("fanout: event %s: resident %s: %s",
 				    fo->e, rid, cause);
@@ -392,66 +321,53 @@ fanout_expand(struct fanout *fo)
 static int
 fanout_gate(struct fanout *fo, long long targeted)
 {
-	struct conf	*conf = fanout_conf(fo);
-	const char	*argv[4];
-	char		*why, now[24], when[40];
-	size_t		 i;
-	int		 approve = 0;
+	struct conf		*conf = fanout_conf(fo);
+	const char		*argv[4];
+	char			*why, now[24], when[40];
+	enum verdict_gate	 g;
 
-	if (fo->dept->max_audience > 0 &&
-	    targeted > (long long)fo->dept->max_audience) {
-		xasprintf(&why, "scope: %lld phones, over department %s's "
-		    "max_audience of %lu (departments.[].max_audience)",
-		    targeted, fo->dept->id, fo->dept->max_audience);
+	g = verdict_audience(&fo->ev, conf, fo->dept, targeted, fo->approved,
+	    &why);
+	snprintf(now, sizeof now, "%lld", util_now_ms());
+	switch (g) {
+	case VERDICT_GO:
+		return (0);
+	case VERDICT_REVIEW:
+		log_warnx("fanout: event %s (%s/%s): emergency sent without "
+		    "approval (%s); flagged for review", fo->e,
+		    fo->ev.department, fo->ev.id, why);
+		argv[0] = fo->e;
+		argv[1] = why;
+		pipeline_eval(fo->p, SCRIPT_OUTBOX, "review", 2, argv, NULL,
+		    NULL, NULL);
+		free(why);
+		return (0);
+	case VERDICT_REJECT:
 		log_warnx("fanout: event %s (%s/%s) rejected: %s", fo->e,
 		    fo->ev.department, fo->ev.id, why);
 		bevent_time_format(time(NULL), when, sizeof when);
 		rconn_command(fo->p->d->rc, NULL, NULL, "XADD %sevents:rejected "
 		    "* event %s reason %s stream_id %s rejected_at %s",
 		    conf->redis_prefix, fo->json, why, fo->sid, when);
-		snprintf(now, sizeof now, "%lld", util_now_ms());
 		argv[0] = fo->e;
 		argv[1] = "cancelled";
 		argv[2] = now;
 		argv[3] = why;
 		pipeline_eval(fo->p, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
 		    NULL);
-		free(why);
-		fanout_release(fo, 1);
-		return (-1);
+		break;
+	case VERDICT_HOLD:
+		log_info("fanout: event %s (%s/%s): %s; waiting for approval "
+		    "(civicast event approve)", fo->e, fo->ev.department,
+		    fo->ev.id, why);
+		argv[0] = fo->e;
+		argv[1] = now;
+		argv[2] = why;
+		pipeline_eval(fo->p, SCRIPT_OUTBOX, "hold", 3, argv, NULL, NULL,
+		    NULL);
+		break;
 	}
-	if (fo->approved)
-		return (0);
-	if (conf->approval_over > 0 &&
-	    targeted > (long long)conf->approval_over)
-		approve = 1;
-	for (i = 0; fo->ev.category != NULL &&
-	    i < conf->napproval_categories; i++) {
-		if (strcmp(conf->approval_categories[i], fo->ev.category) == 0)
-			approve = 1;
-	}
-	if (!approve)
-		return (0);
-	if (fo->ev.priority == PRIO_EMERGENCY &&
-	    conf->approval_emergency_fast) {
-		log_warnx("fanout: event %s (%s/%s): emergency sent without "
-		    "approval; flagged for review", fo->e, fo->ev.department,
-		    fo->ev.id);
-		rconn_command(fo->p->d->rc, NULL, NULL,
-		    "HSET %sev:%s review needed", conf->redis_prefix, fo->e);
-		return (0);
-	}
-	log_info("fanout: event %s (%s/%s): %lld phones; waiting for "
-	    "approval (civicast event approve)", fo->e, fo->ev.department,
-	    fo->ev.id, targeted);
-	rconn_command(fo->p->d->rc, NULL, NULL, "MULTI");
-	rconn_command(fo->p->d->rc, NULL, NULL,
-	    "HSET %sev:%s state pending_approval", conf->redis_prefix, fo->e);
-	rconn_command(fo->p->d->rc, NULL, NULL,
-	    "SREM %sevents:resolving %s", conf->redis_prefix, fo->e);
-	rconn_command(fo->p->d->rc, NULL, NULL,
-	    "SADD %sevents:pending %s", conf->redis_prefix, fo->e);
-	rconn_command(fo->p->d->rc, NULL, NULL, "EXEC");
+	free(why);
 	fanout_release(fo, 1);
 	return (-1);
 }
@@ -568,7 +484,7 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 		free(cause);
 		return;
 	}
-	fo->personal = fanout_personal(fo->tmpl);
+	fo->personal = verdict_personal(fo->tmpl);
 	fo->made = 0;
 	fo->started = util_now_ms();
 	fanout_save_match(fo);

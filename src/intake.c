@@ -37,11 +37,9 @@
 #include "log.h"
 #include "pipeline.h"
 #include "rconn.h"
-#include "scope.h"
 #include "sig.h"
-#include "sms.h"
-#include "tmpl.h"
 #include "util.h"
+#include "verdict.h"
 #include "xmalloc.h"
 
 #define INTAKE_POLL_MS		100	/* idle stream poll */
@@ -88,68 +86,6 @@ static struct conf *
 intake_conf(struct intake *in)
 {
 	return (in->p->d->conf);
-}
-
-/* Parse, validate and render what does not depend on the recipient. */
-int
-intake_check(const char *json, size_t len, const struct conf *conf,
-    const struct district_table *dt, const struct tmpl_set *tmpls,
-    time_t now, struct bevent *ev, struct buf *text, int *personal,
-    char **cause)
-{
-	const struct conf_department	*dept;
-	const struct tmpl		*t;
-	struct sms_len			 sl;
-	const char			*why;
-	char				*rcause;
-	size_t				 worst, i;
-
-	*personal = 0;
-	if (len > BEVENT_MAX_JSON) {
-		xasprintf(cause, "event: larger than %d bytes", BEVENT_MAX_JSON);
-		return (-1);
-	}
-	if (bevent_parse(json, len, ev, cause) != 0)
-		return (-1);
-	if (bevent_check(ev, conf, dt, tmpls, now, cause) != 0) {
-		bevent_free(ev);
-		return (-1);
-	}
-	if (ev->kind == BEVENT_CANCEL)
-		return (0);
-	dept = conf_department_find(conf, ev->department);
-	t = tmpl_find(tmpls, ev->template);
-	*personal = fanout_personal(t);
-	buf_reset(text);
-	buf_adds(text, dept->signature);
-	if (fanout_render(t, ev, dept, NULL, "", "", text, &rcause) != 0) {
-		xasprintf(cause, "template %s: %s", t->name, rcause);
-		free(rcause);
-		bevent_free(ev);
-		return (-1);
-	}
-	if (sms_measure(text->data, text->len, &sl, &why) != 0) {
-		xasprintf(cause, "text: %s", why);
-		bevent_free(ev);
-		return (-1);
-	}
-	/* A recipient's name and district may add this much. */
-	worst = sl.chars;
-	for (i = 0; i < t->nvars; i++) {
-		if (strcmp(t->vars[i], "recipient_name") == 0)
-			worst += INTAKE_NAME_RESERVE;
-		else if (strcmp(t->vars[i], "district_name") == 0)
-			worst += INTAKE_PLACE_RESERVE;
-	}
-	if (worst > (size_t)conf->message_max_chars) {
-		xasprintf(cause, "text: %zu characters%s, over the limit of "
-		    "%d (message_max_chars)", worst, *personal ?
-		    " with the longest recipient name and place" : "",
-		    conf->message_max_chars);
-		bevent_free(ev);
-		return (-1);
-	}
-	return (0);
 }
 
 static const char *
@@ -345,31 +281,34 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 static void	intake_process_checked(struct intake *,
 		    struct intake_entry *);
 
+struct intake_auth {
+	const struct intake_entry	*e;
+	const char			*json;
+	size_t				 len;
+};
+
 /*
- * Who sent it and may they: the signature (HMAC-SHA256 of the exact
- * event bytes with the department's key), the replay window on `sent`,
- * and the department's scope.  -1 with the rule broken in *cause.
+ * Authenticity, for verdict_event: the signature, a lowercase hex
+ * HMAC-SHA256 of the exact event bytes with the department's key.
+ * -1 with the rule broken in *cause.
  */
 static int
-intake_trust(struct intake *in, const struct intake_entry *e,
-    const char *json, size_t len, char **cause)
+intake_auth(void *arg, const struct conf_department *d, char **cause)
 {
-	struct conf			*conf = intake_conf(in);
-	const struct conf_department	*d;
-	const char			*sig;
-	char				 hex[SIG_HEXLEN + 1], *why, when[40];
-	size_t				 siglen = 0;
-	time_t				 now = time(NULL);
+	struct intake_auth	*a = arg;
+	const char		*sig;
+	char			 hex[SIG_HEXLEN + 1], *why;
+	size_t			 siglen = 0;
 
-	d = conf_department_find(conf, in->ev.department);
-	sig = intake_field(e, "sig", &siglen);
+	sig = intake_field(a->e, "sig", &siglen);
 	if (d->key_file != NULL) {
 		if (sig == NULL || siglen == 0) {
 			xasprintf(cause, "sig: missing; department %s signs "
 			    "its events", d->id);
 			return (-1);
 		}
-		if (sig_sign_file(d->key_file, json, len, hex, &why) != 0) {
+		if (sig_sign_file(d->key_file, a->json, a->len, hex,
+		    &why) != 0) {
 			xasprintf(cause, "sig: cannot check it: %s", why);
 			free(why);
 			return (-1);
@@ -388,19 +327,33 @@ intake_trust(struct intake *in, const struct intake_entry *e,
 		    "not configured unsigned", d->id);
 		return (-1);
 	}
-	if (in->ev.sent < now - conf->max_age) {
-		xasprintf(cause, "sent: %s is more than %d s ago "
-		    "(security.max_age): a replay?", bevent_time_format(
-		    in->ev.sent, when, sizeof when), conf->max_age);
+	return (0);
+}
+
+/*
+ * Who published it, and whether that is vouched for: the event's own
+ * `publisher` is covered by a verified signature; a stream field, or
+ * anything in an unsigned event, is only a claim (docs/events.md).  A
+ * claim that contradicts the signed name is a forgery.  -1 with cause.
+ */
+static int
+intake_publisher(const struct intake_entry *e, const struct bevent *ev,
+    const struct conf_department *d, const char **who, int *verified,
+    char **cause)
+{
+	const char	*claim = intake_field(e, "publisher", NULL);
+
+	*verified = d->key_file != NULL && ev->publisher != NULL;
+	if (*verified && claim != NULL && strcmp(claim, ev->publisher) != 0) {
+		xasprintf(cause, "publisher: the stream field names another "
+		    "publisher than the signed event");
 		return (-1);
 	}
-	if (in->ev.sent > now + conf->max_ahead) {
-		xasprintf(cause, "sent: %s is more than %d s ahead "
-		    "(security.max_ahead)", bevent_time_format(in->ev.sent,
-		    when, sizeof when), conf->max_ahead);
-		return (-1);
-	}
-	return (scope_check(&in->ev, conf, d, cause));
+	if (ev->publisher != NULL)
+		*who = ev->publisher;
+	else
+		*who = claim != NULL ? claim : "";
+	return (0);
 }
 
 static void
@@ -449,10 +402,11 @@ static void
 intake_process_checked(struct intake *in, struct intake_entry *e)
 {
 	struct conf	*conf = intake_conf(in);
-	const char	*json, *sig, *publisher, *argv[15];
-	char		*cause, now[24], nb[24], exp[24];
-	size_t		 len;
-	int		 personal;
+	struct intake_auth	 auth;
+	const char		*json, *sig, *publisher, *argv[16];
+	char			*cause, now[24], nb[24], exp[24];
+	size_t			 len;
+	int			 personal, verified;
 
 	if (e->deleted) {
 		/* Trimmed from the stream before it was read: nothing to do. */
@@ -463,20 +417,24 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 		intake_reject(in, e, "no 'event' field");
 		return;
 	}
-	if (intake_check(json, len, conf, in->p->dt, in->p->tmpls,
-	    time(NULL), &in->ev, &in->text, &personal, &cause) != 0) {
+	auth.e = e;
+	auth.json = json;
+	auth.len = len;
+	if (verdict_event(json, len, conf, in->p->dt, in->p->tmpls,
+	    time(NULL), intake_auth, &auth, &in->ev, &in->text, &personal,
+	    &cause) != 0) {
 		intake_reject(in, e, cause);
 		free(cause);
 		return;
 	}
 	in->have_ev = 1;
-	if (intake_trust(in, e, json, len, &cause) != 0) {
+	if (intake_publisher(e, &in->ev, conf_department_find(conf,
+	    in->ev.department), &publisher, &verified, &cause) != 0) {
 		intake_reject(in, e, cause);
 		free(cause);
 		return;
 	}
 	sig = intake_field(e, "sig", NULL);
-	publisher = intake_field(e, "publisher", NULL);
 	snprintf(now, sizeof now, "%lld", util_now_ms());
 	snprintf(nb, sizeof nb, "%lld", (long long)in->ev.not_before * 1000);
 	snprintf(exp, sizeof exp, "%lld", (long long)in->ev.expires * 1000);
@@ -495,7 +453,8 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	argv[11] = "";
 	argv[12] = "";
 	argv[13] = in->ev.template != NULL ? in->ev.template : "";
-	argv[14] = publisher != NULL ? publisher : "";
+	argv[14] = publisher;
+	argv[15] = verified ? "1" : "0";
 	if (in->ev.kind != BEVENT_CANCEL) {
 		const struct conf_department *d;
 
@@ -504,7 +463,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 		if (!personal)
 			argv[11] = in->text.data + strlen(d->signature);
 	}
-	if (pipeline_eval(in->p, SCRIPT_OUTBOX, "accept", 15, argv, NULL,
+	if (pipeline_eval(in->p, SCRIPT_OUTBOX, "accept", 16, argv, NULL,
 	    intake_accepted, in) != 0) {
 		in->busy = 0;
 		intake_batch_free(in);

@@ -22,6 +22,8 @@
 --   P events:resolving   set   E being fanned out
 --   P events:scheduled   zset  E by not_before (ms), not yet sending
 --   P events:pending     set   E waiting for a second operator's approval
+--                        (ev:E then has held_at, held_for, publisher,
+--                        publisher_verified, approved_1: see approve())
 --   P active:<prio>      list  E with queued messages, served round-robin
 --   P retry              zset  "E:R" by the time to try again (ms)
 --   P inflight:<inst>    zset  "E:R" handed to a channel by instance
@@ -141,13 +143,15 @@ local function stop_event(e, state, now)
 	redis.call('HSET', k, 'state', state, 'stopped', now)
 	redis.call('SADD', P .. 'events:draining', e)
 	redis.call('SREM', P .. 'events:resolving', e)
+	redis.call('SREM', P .. 'events:pending', e)
 	redis.call('ZREM', P .. 'events:scheduled', e)
 	redis.call('DEL', k .. ':m')
 	return state
 end
 
 -- accept DEPT ID STREAM_ID KIND PRIORITY REF JSON SIG NOW NOT_BEFORE EXPIRES
---   TEXT SIGNATURE TEMPLATE PUBLISHER
+--   TEXT SIGNATURE TEMPLATE PUBLISHER VERIFIED
+-- (VERIFIED "1": the publisher is covered by the event's signature.)
 -- Records an event, atomically with its duplicate check and the
 -- cancellation an update or cancel brings.  Returns { status, E } where
 -- status is "new", "redelivered" (the same stream entry again: ack it),
@@ -155,9 +159,10 @@ end
 -- update or cancel naming no known event of the department).
 local function accept()
 	local dept, id, sid, kind, prio, ref, json, sig, now, nb, exp, text,
-	    signature, template, publisher = ARGV[3], ARGV[4], ARGV[5], ARGV[6],
-	    ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13],
-	    ARGV[14], ARGV[15], ARGV[16], ARGV[17] or ''
+	    signature, template, publisher, verified = ARGV[3], ARGV[4],
+	    ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11],
+	    ARGV[12], ARGV[13], ARGV[14], ARGV[15], ARGV[16], ARGV[17] or '',
+	    ARGV[18] == '1' and '1' or '0'
 	local e = redis.call('HGET', P .. 'ev:ids', dept .. '/' .. id)
 	if e then
 		if redis.call('HGET', evkey(e), 'stream_id') == sid then
@@ -182,7 +187,8 @@ local function accept()
 	    'state', state, 'text', text, 'signature', signature,
 	    'template', template, 'accepted', now, 'not_before', nb,
 	    'expires', exp, 'cursor', 0, 'targeted', 0, 'messages', 0,
-	    'references', refe or '', 'publisher', publisher)
+	    'references', refe or '', 'publisher', publisher,
+	    'publisher_verified', verified)
 	redis.call('ZADD', P .. 'events:list', now, e)
 	if refe then
 		stop_event(refe, 'cancelled', now)
@@ -601,6 +607,15 @@ local function tick()
 		activate(e)
 		work = work + 1
 	end
+	-- An event still waiting for approval when it expires goes nowhere.
+	for _, e in ipairs(redis.call('SMEMBERS', P .. 'events:pending')) do
+		local exp = tonumber(redis.call('HGET', evkey(e), 'expires') or
+		    '0')
+		if exp > 0 and now >= exp then
+			stop_event(e, 'expired', now)
+			work = work + 1
+		end
+	end
 	-- Expiry and draining: look at the events that still hold queues.
 	for _, prio in ipairs(PRIOS) do
 		for _, e in ipairs(redis.call('LRANGE', P .. 'active:' .. prio,
@@ -807,7 +822,107 @@ local function cancel()
 	return stop_event(e, 'cancelled', ARGV[5])
 end
 
-local ops = { accept = accept, enqueue = enqueue, take = take, done = done,
+-- The two-person rule.  An event whose audience is large or sensitive
+-- waits, pending_approval, for a second operator; every step is one
+-- operation here so that approvals, rejections, cancels and expiry
+-- cannot interleave (two operators approving at once release it once; an
+-- approval after a cancel finds it cancelled).  The publisher may not
+-- decide on its own event; when nothing vouches for who published it
+-- (publisher_verified ~= "1": unsigned, or no publisher in the signed
+-- bytes) two different operators must approve.
+
+-- hold E NOW WHY: a resolving event waits for approval.  Returns the
+-- state it is in (a cancel may have come first).
+local function hold()
+	local e, now, why = ARGV[3], ARGV[4], ARGV[5]
+	local k = evkey(e)
+	local st = redis.call('HGET', k, 'state')
+	if st ~= 'resolving' then
+		return st or ''
+	end
+	redis.call('HSET', k, 'state', 'pending_approval', 'held_at', now,
+	    'held_for', why)
+	redis.call('SREM', P .. 'events:resolving', e)
+	redis.call('SADD', P .. 'events:pending', e)
+	return 'pending_approval'
+end
+
+-- review E WHY: an emergency went without approval; flag it.
+local function review()
+	redis.call('HSET', evkey(ARGV[3]), 'review', 'needed', 'review_for',
+	    ARGV[4])
+	return 1
+end
+
+-- What may USER decide on held event E at NOW?  nil when they may, or
+-- the answer to return: { "unknown" }, { "state", S } (not held, or it
+-- expired just now), { "self", PUBLISHER }.
+local function decidable(e, user, now)
+	local k = evkey(e)
+	local ev = redis.call('HMGET', k, 'state', 'publisher', 'expires')
+	if not ev[1] then
+		return { 'unknown', '' }
+	end
+	if ev[1] ~= 'pending_approval' then
+		return { 'state', ev[1] }
+	end
+	local exp = tonumber(ev[3] or '0')
+	if exp > 0 and now >= exp then
+		stop_event(e, 'expired', now)
+		return { 'state', 'expired' }
+	end
+	if ev[2] and ev[2] ~= '' and ev[2] == user then
+		return { 'self', ev[2] }
+	end
+	return nil
+end
+
+-- approve E USER NOW: returns { "approved", FIRST } (released; FIRST the
+-- earlier approver or ""), { "first", "" } (one more operator must
+-- approve), { "again", USER } (this operator approved already), or
+-- what decidable() says.
+local function approve()
+	local e, user, now = ARGV[3], ARGV[4], tonumber(ARGV[5])
+	local k = evkey(e)
+	local no = decidable(e, user, now)
+	if no then
+		return no
+	end
+	local ev = redis.call('HMGET', k, 'publisher_verified', 'approved_1')
+	if ev[1] ~= '1' then
+		if not ev[2] then
+			redis.call('HSET', k, 'approved_1', user,
+			    'approved_1_at', now)
+			return { 'first', '' }
+		end
+		if ev[2] == user then
+			return { 'again', user }
+		end
+	end
+	redis.call('HSET', k, 'state', 'resolving', 'approved', user,
+	    'approved_at', now)
+	redis.call('SREM', P .. 'events:pending', e)
+	redis.call('SADD', P .. 'events:resolving', e)
+	return { 'approved', ev[2] or '' }
+end
+
+-- reject E USER NOW REASON: turn a held event down (one operator other
+-- than the publisher suffices: stopping is the safe side).  Returns
+-- { "rejected", "" } or what decidable() says.
+local function reject()
+	local e, user, now, why = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+	local no = decidable(e, user, now)
+	if no then
+		return no
+	end
+	redis.call('HSET', evkey(e), 'reason', why, 'rejected_by', user,
+	    'rejected_at', now)
+	stop_event(e, 'cancelled', now)
+	return { 'rejected', '' }
+end
+
+local ops = { hold = hold, review = review, approve = approve,
+    reject = reject, accept = accept, enqueue = enqueue, take = take, done = done,
     requeue = requeue, renew = renew, tick = tick, drain = drain,
     cancel = cancel, report = report, stop = stop, allow = allow,
     admit = admit }
