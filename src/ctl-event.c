@@ -306,7 +306,11 @@ event_dry_run(struct ctl *ctl, const char *json, struct bevent *ev,
 		printf("cost:      %lld segments in all\n",
 		    (long long)sl.segments * res->phones);
 	}
-	return (g == VERDICT_REJECT ? CTL_FAIL : CTL_OK);
+	if (g == VERDICT_REJECT) {
+		ctl_warnx("event refused: %s", why);
+		return (CTL_FAIL);
+	}
+	return (CTL_OK);
 }
 
 static int
@@ -420,6 +424,10 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 	    tmpls, time(NULL), NULL, NULL, &ev, &text, &personal,
 	    &cause) != 0) {
 		ctl_warnx("event refused: %s", cause);
+		if (pb.dry && ctl->json)
+			ctl_json_print(json_pack("{s:s, s:s, s:s, s:s}", "id",
+			    pb.id, "verdict", "reject", "reason", cause,
+			    "event", json));
 		free(cause);
 		tmpl_set_free(tmpls);
 		buf_free(&text);
