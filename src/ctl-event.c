@@ -24,6 +24,7 @@
 #include "district.h"
 #include "phone.h"
 #include "registry.h"
+#include "script.h"
 #include "sig.h"
 #include "sms.h"
 #include "tmpl.h"
@@ -31,7 +32,6 @@
 #include "verdict.h"
 #include "xmalloc.h"
 
-#include "registry-lua.h"
 
 static int	event_publish(struct ctl *, int, char **);
 static int	event_list(struct ctl *, int, char **);
@@ -1033,45 +1033,19 @@ event_watch(struct ctl *ctl, int argc, char **argv)
 }
 
 /*
- * EVALSHA of an outbox.lua operation on the CLI's connection, loading
- * the script when Redis does not know it (NOSCRIPT: a restart or SCRIPT
- * FLUSH).  Exits 3 on a Redis error.
+ * An operation of outbox.lua on the CLI's connection (script.c loads
+ * the script).  Exits 3 on a Redis error.
  */
 static redisReply *
 event_outbox_eval(struct ctl *ctl, const char *op, int argc,
     const char **argv)
 {
-	static char	 sha[41];
 	struct registry	*reg = ctl_registry(ctl);
 	redisReply	*r;
-	const char	*v[16];
 	char		*cause;
-	int		 i, tries;
 
-	for (tries = 0; tries < 2; tries++) {
-		if (sha[0] == '\0' || tries > 0) {
-			r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_outbox);
-			if (db_check(reg->c, r, &cause) != 0)
-				ctl_redis_fail(ctl, cause);
-			strlcpy(sha, r->str, sizeof sha);
-			freeReplyObject(r);
-		}
-		v[0] = "EVALSHA";
-		v[1] = sha;
-		v[2] = "0";
-		v[3] = reg->prefix;
-		v[4] = op;
-		for (i = 0; i < argc && i + 5 < (int)nitems(v); i++)
-			v[i + 5] = argv[i];
-		r = redisCommandArgv(reg->c, i + 5, v, NULL);
-		if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) == 0 && tries == 0) {
-			freeReplyObject(r);
-			continue;
-		}
-		break;
-	}
-	if (db_check(reg->c, r, &cause) != 0)
+	if ((r = script_eval_sync(reg->c, reg->prefix, SCRIPT_OUTBOX, op, argc,
+	    argv, NULL, &cause)) == NULL)
 		ctl_redis_fail(ctl, cause);
 	return (r);
 }

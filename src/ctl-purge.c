@@ -20,7 +20,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#include "registry-lua.h"
 
 static int	purge_run(struct ctl *, int, char **);
 
@@ -45,10 +44,9 @@ purge_run(struct ctl *ctl, int argc, char **argv)
 	};
 	const struct ctl_cmd	*cmd = &ctl_purge_cmds[0];
 	struct registry		*reg;
-	redisReply		*r;
 	unsigned long		 events = 0, messages = 0;
 	const char		*errstr;
-	char			*cause, *why = NULL, *sha, days_s[16];
+	char			*cause, *why = NULL, days_s[16];
 	char			 events_s[24], messages_s[24];
 	long long		 days = -1;
 	int			 ch, rc;
@@ -67,15 +65,9 @@ purge_run(struct ctl *ctl, int argc, char **argv)
 	if (days == -1)
 		days = ctl_conf(ctl)->retention_days;
 	reg = ctl_registry(ctl);
-	r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_retention);
-	if (db_check(reg->c, r, &cause) != 0)
-		ctl_redis_fail(ctl, cause);
-	sha = xstrdup(r->str);
-	freeReplyObject(r);
-	rc = retention_purge_sync(reg->c, reg->prefix, sha,
+	rc = retention_purge_sync(reg->c, reg->prefix,
 	    util_now_ms() - days * PURGE_DAY_MS, !ctl->json, &events,
 	    &messages, &why);
-	free(sha);
 	/* What was removed is audited, a run cut short included. */
 	snprintf(days_s, sizeof days_s, "%lld", days);
 	snprintf(events_s, sizeof events_s, "%lu", events);

@@ -36,7 +36,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "outbox-int.h"
-#include "pipeline.h"
+#include "script.h"
+#include "stage.h"
 #include "quiet.h"
 #include "rconn.h"
 #include "route.h"
@@ -102,7 +103,7 @@ dispatch_windows(long long now_ms, struct dispatch_windows *w)
 static int
 dispatch_up(struct outbox *ob, size_t i, long long now)
 {
-	struct channel	*ch = &ob->p->chans[i];
+	struct channel	*ch = &ob->sres->chans[i];
 
 	if (ob->chans[i].failing_until > now)
 		return (0);
@@ -113,7 +114,7 @@ dispatch_up(struct outbox *ob, size_t i, long long now)
 static int
 dispatch_usable(struct outbox *ob, size_t i, long long now)
 {
-	struct channel		*ch = &ob->p->chans[i];
+	struct channel		*ch = &ob->sres->chans[i];
 	struct outbox_chan	*c = &ob->chans[i];
 
 	if (c->failing_until > now)
@@ -133,8 +134,8 @@ dispatch_index(struct outbox *ob, const struct conf_channel *cc)
 {
 	size_t	i;
 
-	for (i = 0; i < ob->p->nchans; i++) {
-		if (ob->p->chans[i].conf == cc)
+	for (i = 0; i < ob->sres->nchans; i++) {
+		if (ob->sres->chans[i].conf == cc)
 			return (i);
 	}
 	return ((size_t)-1);
@@ -157,8 +158,8 @@ dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
 	rm.prio = job->prio;
 	rm.department = job->dept;
 	rm.district = job->district;
-	rm.carrier = ob->p->carriers != NULL ?
-	    carrier_of(ob->p->carriers, job->phone) : CARRIER_UNKNOWN;
+	rm.carrier = ob->sres->carriers != NULL ?
+	    carrier_of(ob->sres->carriers, job->phone) : CARRIER_UNKNOWN;
 	route_select(outbox_conf(ob), &rm, &pick);
 	if (pick.n == 0) {
 		*defer_at = now + DISPATCH_NOROUTE_MS;
@@ -218,7 +219,7 @@ dispatch_route(struct outbox *ob, struct outbox_job *job, long long now,
 		}
 		return (-1);
 	}
-	job->chan = &ob->p->chans[best];
+	job->chan = &ob->sres->chans[best];
 	ob->chans[best].used++;
 	return (0);
 }
@@ -369,7 +370,7 @@ dispatch_admit(struct outbox *ob)
 			}
 		}
 	}
-	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "admit", (int)argc, argv,
+	if (script_eval(ob->sc, SCRIPT_OUTBOX, "admit", (int)argc, argv,
 	    NULL, dispatch_admitted, ob) != 0)
 		dispatch_admitted(NULL, NULL, ob);
 	for (i = 0; i < nown; i++)
@@ -480,7 +481,7 @@ dispatch_take(struct outbox *ob, size_t max)
 	argv[2] = lease;
 	argv[3] = smax;
 	argv[4] = held;
-	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "take", 5, argv, NULL,
+	if (script_eval(ob->sc, SCRIPT_OUTBOX, "take", 5, argv, NULL,
 	    dispatch_took, ob) != 0) {
 		ob->taking = 0;
 		outbox_idle(ob);
@@ -502,7 +503,7 @@ dispatch_live(struct outbox *ob, long long now, char *live)
 	const struct conf_channel *cc;
 	size_t			 r, k, i;
 
-	memset(live, conf->nroutes == 0, ob->p->nchans);
+	memset(live, conf->nroutes == 0, ob->sres->nchans);
 	for (r = 0; r < conf->nroutes; r++) {
 		rt = &conf->routes[r];
 		for (k = 0; k < rt->nchannels; k++) {
@@ -529,10 +530,10 @@ dispatch_room(struct outbox *ob, long long now, long long *wait)
 	char			*live;
 
 	*wait = -1;
-	live = xcalloc(ob->p->nchans + 1, 1);
+	live = xcalloc(ob->sres->nchans + 1, 1);
 	dispatch_live(ob, now, live);
-	for (i = 0; i < ob->p->nchans; i++) {
-		ch = &ob->p->chans[i];
+	for (i = 0; i < ob->sres->nchans; i++) {
+		ch = &ob->sres->chans[i];
 		c = &ob->chans[i];
 		if (!live[i] || c->failing_until > now)
 			continue;
@@ -565,10 +566,10 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 		outbox_idle(ob);
 		return;
 	}
-	for (i = 0; i < ob->p->nchans; i++) {
+	for (i = 0; i < ob->sres->nchans; i++) {
 		ob->chans[i].used = 0;
 		ob->chans[i].wait = 0;
-		if (!dispatch_gcra(ob->p->chans[i].conf, &interval, &burst)) {
+		if (!dispatch_gcra(ob->sres->chans[i].conf, &interval, &burst)) {
 			ob->chans[i].allow = 1LL << 40;	/* no rate */
 			continue;
 		}
@@ -607,27 +608,27 @@ outbox_take(struct outbox *ob)
 	long		  burst;
 	size_t		  i, argc = 0, nown = 0, cap = 0;
 
-	if (ob->taking || ob->stopping || !ob->p->ready || !ob->recovered)
+	if (ob->taking || ob->stopping || !scripts_ready(ob->sc) || !ob->recovered)
 		return;
-	for (i = 0; i < ob->p->nchans; i++)
-		cap += ob->p->chans[i].ops->capacity(&ob->p->chans[i]);
+	for (i = 0; i < ob->sres->nchans; i++)
+		cap += ob->sres->chans[i].ops->capacity(&ob->sres->chans[i]);
 	if (cap == 0)
 		return;		/* a finished send kicks us */
-	argv = xcalloc(1 + ob->p->nchans * 3, sizeof *argv);
-	own = xcalloc(1 + ob->p->nchans * 3, sizeof *own);
+	argv = xcalloc(1 + ob->sres->nchans * 3, sizeof *argv);
+	own = xcalloc(1 + ob->sres->nchans * 3, sizeof *own);
 	xasprintf(&own[nown], "%lld", util_now_ms());
 	argv[argc++] = own[nown++];
-	for (i = 0; i < ob->p->nchans; i++) {
-		if (!dispatch_gcra(ob->p->chans[i].conf, &interval, &burst))
+	for (i = 0; i < ob->sres->nchans; i++) {
+		if (!dispatch_gcra(ob->sres->chans[i].conf, &interval, &burst))
 			continue;
-		argv[argc++] = ob->p->chans[i].conf->id;
+		argv[argc++] = ob->sres->chans[i].conf->id;
 		xasprintf(&own[nown], "%.3f", interval);
 		argv[argc++] = own[nown++];
 		xasprintf(&own[nown], "%ld", burst);
 		argv[argc++] = own[nown++];
 	}
 	ob->taking = 1;
-	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "allow", (int)argc, argv,
+	if (script_eval(ob->sc, SCRIPT_OUTBOX, "allow", (int)argc, argv,
 	    NULL, dispatch_allowed, ob) != 0) {
 		ob->taking = 0;
 		outbox_idle(ob);

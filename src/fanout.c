@@ -33,8 +33,8 @@
 #include "district.h"
 #include "fanout.h"
 #include "log.h"
-#include "outbox.h"
-#include "pipeline.h"
+#include "script.h"
+#include "stage.h"
 #include "rconn.h"
 #include "sms.h"
 #include "tmpl.h"
@@ -47,7 +47,11 @@
 #define FANOUT_LOCK_MS		30000
 
 struct fanout {
-	struct pipeline			*p;
+	struct daemon			*d;
+	struct scripts			*sc;
+	const struct stage_res		*res;
+	stage_wake_cb			*queued;	/* wakes the outbox */
+	void				*queued_arg;
 	struct event			*ev_poll;
 	int				 busy;
 
@@ -74,7 +78,7 @@ static void	fanout_expand(struct fanout *);
 static struct conf *
 fanout_conf(struct fanout *fo)
 {
-	return (fo->p->d->conf);
+	return (fo->d->conf);
 }
 
 static void
@@ -96,7 +100,7 @@ static void
 fanout_release(struct fanout *fo, int again)
 {
 	if (fo->lock != NULL)
-		rconn_command(fo->p->d->rc, NULL, NULL, "DEL %s", fo->lock);
+		rconn_command(fo->d->rc, NULL, NULL, "DEL %s", fo->lock);
 	free(fo->e);
 	free(fo->cursor);
 	free(fo->key);
@@ -128,7 +132,7 @@ fanout_abandon(struct fanout *fo, const char *why)
 	argv[1] = "cancelled";
 	argv[2] = now;
 	argv[3] = why;
-	pipeline_eval(fo->p, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
+	script_eval(fo->sc, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
 	    NULL);
 	fanout_release(fo, 1);
 }
@@ -196,7 +200,7 @@ fanout_enqueued(struct rconn *rc, redisReply *r, void *arg)
 		return;
 	}
 	fo->made += (unsigned long)r->integer;
-	outbox_kick(fo->p->ob);
+	fo->queued(fo->queued_arg);
 	if (strcmp(fo->cursor, "-1") == 0) {
 		log_info("fanout: event %s (%s/%s): %lu messages queued in "
 		    "%lld ms", fo->e, fo->ev.department, fo->ev.id, fo->made,
@@ -204,7 +208,7 @@ fanout_enqueued(struct rconn *rc, redisReply *r, void *arg)
 		fanout_release(fo, 1);
 		return;
 	}
-	rconn_command(fo->p->d->rc, NULL, NULL, "PEXPIRE %s %d", fo->lock,
+	rconn_command(fo->d->rc, NULL, NULL, "PEXPIRE %s %d", fo->lock,
 	    FANOUT_LOCK_MS);
 	fanout_expand(fo);
 }
@@ -253,7 +257,7 @@ fanout_expanded(struct rconn *rc, redisReply *r, void *arg)
 			buf_reset(&fo->text);
 			buf_adds(&fo->text, fo->dept->signature);
 			if (verdict_render(fo->tmpl, &fo->ev, fo->dept,
-			    fo->p->dt, name, code, &fo->text, &cause) != 0) {
+			    fo->res->dt, name, code, &fo->text, &cause) != 0) {
 				log_warnx("fanout: event %s: resident %s: %s",
 				    fo->e, rid, cause);
 				free(cause);
@@ -287,7 +291,7 @@ fanout_expanded(struct rconn *rc, redisReply *r, void *arg)
 	/* argv[1] is the chunk's start, the cursor until it is applied. */
 	owned[nowned++] = fo->cursor;
 	fo->cursor = xstrdup(next);
-	if (pipeline_eval(fo->p, SCRIPT_OUTBOX, "enqueue", (int)argc, argv,
+	if (script_eval(fo->sc, SCRIPT_OUTBOX, "enqueue", (int)argc, argv,
 	    NULL, fanout_enqueued, fo) != 0)
 		fanout_release(fo, 0);
 	for (i = 0; i < nowned; i++)
@@ -306,7 +310,7 @@ fanout_expand(struct fanout *fo)
 	argv[0] = fo->key;
 	argv[1] = fo->cursor;
 	argv[2] = chunk;
-	if (pipeline_eval(fo->p, SCRIPT_REGISTRY, "expand", 3, argv, NULL,
+	if (script_eval(fo->sc, SCRIPT_REGISTRY, "expand", 3, argv, NULL,
 	    fanout_expanded, fo) != 0)
 		fanout_release(fo, 0);
 }
@@ -338,7 +342,7 @@ fanout_gate(struct fanout *fo, long long targeted)
 		    fo->ev.department, fo->ev.id, why);
 		argv[0] = fo->e;
 		argv[1] = why;
-		pipeline_eval(fo->p, SCRIPT_OUTBOX, "review", 2, argv, NULL,
+		script_eval(fo->sc, SCRIPT_OUTBOX, "review", 2, argv, NULL,
 		    NULL, NULL);
 		free(why);
 		return (0);
@@ -346,14 +350,14 @@ fanout_gate(struct fanout *fo, long long targeted)
 		log_warnx("fanout: event %s (%s/%s) rejected: %s", fo->e,
 		    fo->ev.department, fo->ev.id, why);
 		bevent_time_format(time(NULL), when, sizeof when);
-		rconn_command(fo->p->d->rc, NULL, NULL, "XADD %sevents:rejected "
+		rconn_command(fo->d->rc, NULL, NULL, "XADD %sevents:rejected "
 		    "* event %s reason %s stream_id %s rejected_at %s",
 		    conf->redis_prefix, fo->json, why, fo->sid, when);
 		argv[0] = fo->e;
 		argv[1] = "cancelled";
 		argv[2] = now;
 		argv[3] = why;
-		pipeline_eval(fo->p, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
+		script_eval(fo->sc, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
 		    NULL);
 		break;
 	case VERDICT_HOLD:
@@ -363,7 +367,7 @@ fanout_gate(struct fanout *fo, long long targeted)
 		argv[0] = fo->e;
 		argv[1] = now;
 		argv[2] = why;
-		pipeline_eval(fo->p, SCRIPT_OUTBOX, "hold", 3, argv, NULL, NULL,
+		script_eval(fo->sc, SCRIPT_OUTBOX, "hold", 3, argv, NULL, NULL,
 		    NULL);
 		break;
 	}
@@ -431,7 +435,7 @@ fanout_save_match(struct fanout *fo)
 	argv[argc++] = n[2];
 	for (i = 0; i < q->nexclude; i++)
 		argv[argc++] = q->exclude[i];
-	if (pipeline_eval(fo->p, SCRIPT_REGISTRY, "save_match", (int)argc,
+	if (script_eval(fo->sc, SCRIPT_REGISTRY, "save_match", (int)argc,
 	    argv, NULL, fanout_matched, fo) != 0)
 		fanout_release(fo, 0);
 	free(argv);
@@ -474,11 +478,11 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 		fanout_abandon(fo, "department no longer configured");
 		return;
 	}
-	if ((fo->tmpl = tmpl_find(fo->p->tmpls, fo->ev.template)) == NULL) {
+	if ((fo->tmpl = tmpl_find(fo->res->tmpls, fo->ev.template)) == NULL) {
 		fanout_abandon(fo, "template no longer installed");
 		return;
 	}
-	if (audience_query_check(&fo->ev.audience, conf, fo->p->dt,
+	if (audience_query_check(&fo->ev.audience, conf, fo->res->dt,
 	    "audience.", &cause) != 0) {
 		fanout_abandon(fo, cause);
 		free(cause);
@@ -495,7 +499,7 @@ fanout_load(struct fanout *fo)
 {
 	struct conf	*conf = fanout_conf(fo);
 
-	rconn_command(fo->p->d->rc, fanout_loaded, fo,
+	rconn_command(fo->d->rc, fanout_loaded, fo,
 	    "HMGET %sev:%s json cursor state approved stream_id",
 	    conf->redis_prefix, fo->e);
 }
@@ -512,7 +516,7 @@ fanout_holder(struct rconn *rc, redisReply *r, void *arg)
 	 */
 	if (r != NULL && r->type == REDIS_REPLY_STRING &&
 	    strcmp(r->str, fanout_conf(fo)->instance) == 0) {
-		rconn_command(fo->p->d->rc, NULL, NULL, "PEXPIRE %s %d",
+		rconn_command(fo->d->rc, NULL, NULL, "PEXPIRE %s %d",
 		    fo->lock, FANOUT_LOCK_MS);
 		fanout_load(fo);
 		return;
@@ -532,7 +536,7 @@ fanout_locked(struct rconn *rc, redisReply *r, void *arg)
 		fanout_load(fo);
 		return;
 	}
-	if (r == NULL || rconn_command(fo->p->d->rc, fanout_holder, fo,
+	if (r == NULL || rconn_command(fo->d->rc, fanout_holder, fo,
 	    "GET %s", fo->lock) != 0) {
 		free(fo->lock);
 		fo->lock = NULL;
@@ -554,7 +558,7 @@ fanout_listed(struct rconn *rc, redisReply *r, void *arg)
 	fo->e = xstrdup(r->element[0]->str);
 	xasprintf(&fo->key, "%sev:%s:m", conf->redis_prefix, fo->e);
 	xasprintf(&fo->lock, "%sev:%s:lock", conf->redis_prefix, fo->e);
-	rconn_command(fo->p->d->rc, fanout_locked, fo,
+	rconn_command(fo->d->rc, fanout_locked, fo,
 	    "SET %s %s PX %d NX", fo->lock, conf->instance, FANOUT_LOCK_MS);
 }
 
@@ -563,10 +567,10 @@ fanout_next(struct fanout *fo)
 {
 	struct conf	*conf = fanout_conf(fo);
 
-	if (fo->busy || !fo->p->ready || daemon_stopping(fo->p->d))
+	if (fo->busy || !scripts_ready(fo->sc) || daemon_stopping(fo->d))
 		return;
 	fo->busy = 1;
-	if (rconn_command(fo->p->d->rc, fanout_listed, fo,
+	if (rconn_command(fo->d->rc, fanout_listed, fo,
 	    "SRANDMEMBER %sevents:resolving 1", conf->redis_prefix) != 0)
 		fanout_release(fo, 0);
 }
@@ -577,16 +581,21 @@ fanout_poll_cb(evutil_socket_t fd, short events, void *arg)
 	fanout_next(arg);
 }
 
-/* Set up the fan-out worker of a pipeline. */
+/* Set up the fan-out worker. */
 struct fanout *
-fanout_new(struct pipeline *p)
+fanout_new(struct daemon *d, struct scripts *sc, const struct stage_res *res,
+    stage_wake_cb *queued, void *arg)
 {
 	struct fanout	*fo;
 
 	fo = xcalloc(1, sizeof *fo);
-	fo->p = p;
+	fo->d = d;
+	fo->sc = sc;
+	fo->res = res;
+	fo->queued = queued;
+	fo->queued_arg = arg;
 	buf_init(&fo->text, 8192);
-	if ((fo->ev_poll = evtimer_new(p->d->base, fanout_poll_cb, fo)) ==
+	if ((fo->ev_poll = evtimer_new(d->base, fanout_poll_cb, fo)) ==
 	    NULL)
 		fatalx("fanout: evtimer_new");
 	fanout_arm(fo, FANOUT_POLL_MS);

@@ -6,11 +6,18 @@
 
 #include <stddef.h>
 
+struct daemon;
 struct fanout;
-struct pipeline;
+struct scripts;
+struct stage_res;
 
-/* Set up the fan-out worker of a pipeline. */
-struct fanout	*fanout_new(struct pipeline *);
+/*
+ * Set up the fan-out worker on the daemon's connection; queued(arg) is
+ * called when messages were queued (to wake the outbox).
+ */
+struct fanout	*fanout_new(struct daemon *, struct scripts *,
+		    const struct stage_res *, void (*queued)(void *),
+		    void *arg);
 /* Free it. */
 void		 fanout_free(struct fanout *);
 /* An event may be waiting: look soon. */

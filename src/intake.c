@@ -32,10 +32,10 @@
 #include "buf.h"
 #include "conf.h"
 #include "daemon.h"
-#include "fanout.h"
 #include "intake.h"
 #include "log.h"
-#include "pipeline.h"
+#include "script.h"
+#include "stage.h"
 #include "rconn.h"
 #include "sig.h"
 #include "util.h"
@@ -55,7 +55,11 @@ struct intake_entry {
 };
 
 struct intake {
-	struct pipeline		*p;
+	struct daemon		*d;
+	struct scripts		*sc;
+	const struct stage_res	*res;
+	stage_wake_cb		*wake;		/* the fan-out: an event accepted */
+	void			*wake_arg;
 	struct event		*ev_poll;
 	struct event		*ev_claim;
 	struct rconn		*sub;
@@ -85,7 +89,7 @@ static void	intake_process_next(struct intake *);
 static struct conf *
 intake_conf(struct intake *in)
 {
-	return (in->p->d->conf);
+	return (in->d->conf);
 }
 
 static const char *
@@ -179,7 +183,7 @@ intake_acked(struct rconn *rc, redisReply *r, void *arg)
 static void
 intake_ack(struct intake *in, const struct intake_entry *e)
 {
-	if (rconn_command(in->p->d->rc, intake_acked, in, "XACK %s %s %s",
+	if (rconn_command(in->d->rc, intake_acked, in, "XACK %s %s %s",
 	    in->stream, INTAKE_GROUP, e->sid) != 0) {
 		in->busy = 0;
 		intake_batch_free(in);
@@ -191,7 +195,7 @@ static void
 intake_reject(struct intake *in, const struct intake_entry *e,
     const char *reason)
 {
-	struct rconn	*rc = in->p->d->rc;
+	struct rconn	*rc = in->d->rc;
 	const char	*argv[INTAKE_MAX_FIELDS * 2 + 12];
 	size_t		 lens[INTAKE_MAX_FIELDS * 2 + 12];
 	char		*why, when[40];
@@ -268,7 +272,7 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 		    in->ev.department, in->ev.id, r->element[1]->str,
 		    bevent_kind_name(in->ev.kind),
 		    conf_prio_name(in->ev.priority));
-		fanout_kick(in->p->fo);
+		in->wake(in->wake_arg);
 	} else if (strcmp(status, "duplicate") == 0) {
 		in->duplicates++;
 		log_info("intake: event %s/%s is a duplicate of %s; not "
@@ -387,7 +391,7 @@ intake_process(struct intake *in, struct intake_entry *e)
 {
 	if (!in->own_done) {
 		/* Read again (ours before a restart, or claimed). */
-		if (rconn_command(in->p->d->rc, intake_known, in,
+		if (rconn_command(in->d->rc, intake_known, in,
 		    "HGET %sev:sids %s", intake_conf(in)->redis_prefix,
 		    e->sid) != 0) {
 			in->busy = 0;
@@ -420,7 +424,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	auth.e = e;
 	auth.json = json;
 	auth.len = len;
-	if (verdict_event(json, len, conf, in->p->dt, in->p->tmpls,
+	if (verdict_event(json, len, conf, in->res->dt, in->res->tmpls,
 	    time(NULL), intake_auth, &auth, &in->ev, &in->text, &personal,
 	    &cause) != 0) {
 		intake_reject(in, e, cause);
@@ -463,7 +467,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 		if (!personal)
 			argv[11] = in->text.data + strlen(d->signature);
 	}
-	if (pipeline_eval(in->p, SCRIPT_OUTBOX, "accept", 16, argv, NULL,
+	if (script_eval(in->sc, SCRIPT_OUTBOX, "accept", 16, argv, NULL,
 	    intake_accepted, in) != 0) {
 		in->busy = 0;
 		intake_batch_free(in);
@@ -481,7 +485,7 @@ intake_process_next(struct intake *in)
 	}
 	intake_batch_free(in);
 	in->busy = 0;
-	if (full && !daemon_stopping(in->p->d))
+	if (full && !daemon_stopping(in->d))
 		intake_read(in);
 	else
 		util_timer_ms(in->ev_poll, INTAKE_POLL_MS);
@@ -531,10 +535,10 @@ intake_read(struct intake *in)
 {
 	struct conf	*conf = intake_conf(in);
 
-	if (in->busy || !in->p->ready || daemon_stopping(in->p->d))
+	if (in->busy || !scripts_ready(in->sc) || daemon_stopping(in->d))
 		return;
 	in->busy = 1;
-	if (rconn_command(in->p->d->rc, intake_got, in,
+	if (rconn_command(in->d->rc, intake_got, in,
 	    "XREADGROUP GROUP %s %s COUNT %d STREAMS %s %s", INTAKE_GROUP,
 	    conf->instance, conf->intake_batch, in->stream,
 	    in->own_done ? ">" : "0") != 0)
@@ -574,8 +578,8 @@ intake_claim_cb(evutil_socket_t fd, short events, void *arg)
 	struct intake	*in = arg;
 	struct conf	*conf = intake_conf(in);
 
-	if (!in->p->ready || daemon_stopping(in->p->d) ||
-	    rconn_command(in->p->d->rc, intake_claimed, in,
+	if (!scripts_ready(in->sc) || daemon_stopping(in->d) ||
+	    rconn_command(in->d->rc, intake_claimed, in,
 	    "XAUTOCLAIM %s %s %s %lld 0-0 COUNT %d JUSTID", in->stream,
 	    INTAKE_GROUP, conf->instance,
 	    (long long)conf->intake_claim_idle * 1000,
@@ -603,7 +607,7 @@ intake_connected(struct intake *in)
 	 * From id 0: events published before any daemon ever ran are read
 	 * too.  An existing group keeps its position (BUSYGROUP).
 	 */
-	rconn_command(in->p->d->rc, intake_grouped, in,
+	rconn_command(in->d->rc, intake_grouped, in,
 	    "XGROUP CREATE %s %s 0 MKSTREAM", in->stream, INTAKE_GROUP);
 }
 
@@ -631,7 +635,7 @@ intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 		log_mask_phones(why);
 		log_warnx("intake: %s", why);
 		bevent_time_format(time(NULL), when, sizeof when);
-		rconn_command(in->p->d->rc, NULL, NULL,
+		rconn_command(in->d->rc, NULL, NULL,
 		    "XADD %s * payload %b reason %s rejected_at %s", in->dead,
 		    payload, len, why, when);
 		free(why);
@@ -639,12 +643,12 @@ intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 		return;
 	}
 	if (sig != NULL)
-		rconn_command(in->p->d->rc, NULL, NULL,
+		rconn_command(in->d->rc, NULL, NULL,
 		    "XADD %s * event %b sig %s", in->stream,
 		    json_string_value(ev), json_string_length(ev),
 		    json_string_value(sig));
 	else
-		rconn_command(in->p->d->rc, NULL, NULL, "XADD %s * event %b",
+		rconn_command(in->d->rc, NULL, NULL, "XADD %s * event %b",
 		    in->stream, json_string_value(ev), json_string_length(ev));
 	json_decref(o);
 	util_timer_ms(in->ev_poll, 0);
@@ -674,7 +678,7 @@ intake_reloaded(struct intake *in)
 		in->sub_channel = ch;
 		/* The old subscription ends with this connection. */
 		rconn_free(in->sub);
-		in->sub = rconn_new(in->p->d->base, intake_conf(in));
+		in->sub = rconn_new(in->d->base, intake_conf(in));
 		rconn_subscribe(in->sub, in->sub_channel, intake_pubsub, in);
 	} else
 		free(ch);
@@ -691,27 +695,32 @@ intake_stop(struct daemon *d, void *arg)
 	return (0);
 }
 
-/* Set up intake for a pipeline. */
+/* Set up intake. */
 struct intake *
-intake_new(struct pipeline *p)
+intake_new(struct daemon *d, struct scripts *sc, const struct stage_res *res,
+    stage_wake_cb *wake, void *arg)
 {
 	struct intake	*in;
-	struct conf	*conf = p->d->conf;
+	struct conf	*conf = d->conf;
 
 	in = xcalloc(1, sizeof *in);
-	in->p = p;
+	in->d = d;
+	in->sc = sc;
+	in->res = res;
+	in->wake = wake;
+	in->wake_arg = arg;
 	buf_init(&in->text, 16384);
 	xasprintf(&in->stream, "%sevents", conf->redis_prefix);
 	xasprintf(&in->dead, "%sevents:rejected", conf->redis_prefix);
-	in->ev_poll = evtimer_new(p->d->base, intake_poll_cb, in);
-	in->ev_claim = evtimer_new(p->d->base, intake_claim_cb, in);
+	in->ev_poll = evtimer_new(d->base, intake_poll_cb, in);
+	in->ev_claim = evtimer_new(d->base, intake_claim_cb, in);
 	if (in->ev_poll == NULL || in->ev_claim == NULL)
 		fatalx("intake: evtimer_new");
 	util_timer_ms(in->ev_claim, INTAKE_CLAIM_MS);
 	in->sub_channel = intake_channel(conf);
-	in->sub = rconn_new(p->d->base, conf);
+	in->sub = rconn_new(d->base, conf);
 	rconn_subscribe(in->sub, in->sub_channel, intake_pubsub, in);
-	daemon_on_stop(p->d, intake_stop, in);
+	daemon_on_stop(d, intake_stop, in);
 	return (in);
 }
 

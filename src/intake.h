@@ -8,13 +8,20 @@
 #include <stddef.h>
 #include <time.h>
 
+struct daemon;
 struct intake;
-struct pipeline;
+struct scripts;
+struct stage_res;
 
 #define INTAKE_GROUP		"civicastd"	/* the consumer group */
 
-/* Set up intake for a pipeline. */
-struct intake	*intake_new(struct pipeline *);
+/*
+ * Set up intake on the daemon's connection; accepted(arg) is called for
+ * each newly accepted event (to wake the fan-out).
+ */
+struct intake	*intake_new(struct daemon *, struct scripts *,
+		    const struct stage_res *, void (*accepted)(void *),
+		    void *arg);
 /* Free it. */
 void		 intake_free(struct intake *);
 /* Redis (re)connected and scripts loaded: (re)start reading. */

@@ -21,7 +21,9 @@
 
 struct channel;
 struct event;
-struct pipeline;
+struct daemon;
+struct scripts;
+struct stage_res;
 struct channel_msg;
 struct channel_result;
 
@@ -62,7 +64,9 @@ struct outbox_chan {
 };
 
 struct outbox {
-	struct pipeline		*p;
+	struct daemon		*d;
+	struct scripts		*sc;
+	const struct stage_res	*sres;	/* channels, carriers */
 	struct event		*ev_take;
 	struct event		*ev_tick;
 	struct event		*ev_flush;

@@ -31,7 +31,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "phone.h"
-#include "pipeline.h"
+#include "script.h"
+#include "stage.h"
 #include "rconn.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -65,7 +66,7 @@ outbox_backoff(int attempt, long retry_after_ms, int retry_min,
 struct conf *
 outbox_conf(struct outbox *ob)
 {
-	return (ob->p->d->conf);
+	return (ob->d->conf);
 }
 
 /* Free a job. */
@@ -115,7 +116,7 @@ outbox_maybe_stopped(struct outbox *ob)
 	    ob->nres == 0 && !ob->flushing) {
 		ob->stop_busy = 0;
 		log_info("outbox: all messages handed over and recorded");
-		daemon_stop_done(ob->p->d);
+		daemon_stop_done(ob->d);
 	}
 }
 
@@ -128,7 +129,7 @@ outbox_maybe_stopped(struct outbox *ob)
 static void
 outbox_health(struct outbox *ob, struct channel *ch, enum send_result r)
 {
-	struct outbox_chan	*c = &ob->chans[ch - ob->p->chans];
+	struct outbox_chan	*c = &ob->chans[ch - ob->sres->chans];
 	long long		 aside;
 
 	if (r == SEND_OK || r == SEND_PERMFAIL) {
@@ -230,7 +231,7 @@ outbox_flush(struct outbox *ob)
 	const char	**argv;
 	size_t		  i, argc = 0, n;
 
-	if (ob->flushing || ob->nres == 0 || !ob->p->ready)
+	if (ob->flushing || ob->nres == 0 || !scripts_ready(ob->sc))
 		return;
 	n = ob->nres;
 	argv = xcalloc(2 + n * 7, sizeof *argv);
@@ -250,7 +251,7 @@ outbox_flush(struct outbox *ob)
 
 		snprintf(now, sizeof now, "%lld", util_now_ms());
 		argv[1] = now;
-		if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "done", (int)argc,
+		if (script_eval(ob->sc, SCRIPT_OUTBOX, "done", (int)argc,
 		    argv, NULL, outbox_flushed, ob) != 0) {
 			free(argv);
 			util_timer_ms(ob->ev_flush, 500);
@@ -303,7 +304,7 @@ outbox_report(void *arg, struct channel *ch, const struct channel_report *rep)
 	 * Not connected: the report is lost, and the message stays "sent"
 	 * (or "unknown").  Reports are best effort in GSM too.
 	 */
-	if (pipeline_eval(ob->p, SCRIPT_OUTBOX, "report", 6, argv, NULL,
+	if (script_eval(ob->sc, SCRIPT_OUTBOX, "report", 6, argv, NULL,
 	    outbox_reported, ob) != 0)
 		log_warnx("outbox: report for ref %s not recorded: Redis down",
 		    rep->ref);
@@ -341,7 +342,7 @@ outbox_draining(struct rconn *rc, redisReply *r, void *arg)
 		argv[0] = r->element[i]->str;
 		argv[1] = now;
 		argv[2] = max;
-		pipeline_eval(ob->p, SCRIPT_OUTBOX, "drain", 3, argv, NULL,
+		script_eval(ob->sc, SCRIPT_OUTBOX, "drain", 3, argv, NULL,
 		    outbox_drained, ob);
 	}
 }
@@ -368,7 +369,7 @@ outbox_owners(struct rconn *rc, redisReply *r, void *arg)
 		argv[0] = r->element[i]->str;
 		argv[1] = now;
 		argv[2] = "0";
-		pipeline_eval(ob->p, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
+		script_eval(ob->sc, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
 		    NULL, NULL);
 	}
 }
@@ -394,7 +395,7 @@ outbox_renew(struct outbox *ob)
 	argv[argc++] = lease;
 	TAILQ_FOREACH(job, &ob->jobs, entry)
 		argv[argc++] = job->id;
-	pipeline_eval(ob->p, SCRIPT_OUTBOX, "renew", (int)argc, argv, NULL,
+	script_eval(ob->sc, SCRIPT_OUTBOX, "renew", (int)argc, argv, NULL,
 	    NULL, NULL);
 	free(argv);
 }
@@ -409,7 +410,7 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 	unsigned int	 renew_every;
 
 	util_timer_ms(ob->ev_tick, OUTBOX_TICK_MS);
-	if (!ob->p->ready)
+	if (!scripts_ready(ob->sc))
 		return;
 	ob->ticks++;
 	snprintf(now, sizeof now, "%lld", util_now_ms());
@@ -417,9 +418,9 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 	    (long long)conf->outbox_unknown_resend * 1000);
 	argv[0] = now;
 	argv[1] = resend;
-	pipeline_eval(ob->p, SCRIPT_OUTBOX, "tick", 2, argv, NULL, NULL,
+	script_eval(ob->sc, SCRIPT_OUTBOX, "tick", 2, argv, NULL, NULL,
 	    NULL);
-	rconn_command(ob->p->d->rc, outbox_draining, ob,
+	rconn_command(ob->d->rc, outbox_draining, ob,
 	    "SMEMBERS %sevents:draining", conf->redis_prefix);
 	renew_every = (unsigned int)conf->outbox_lease / 3;
 	if (renew_every == 0)
@@ -427,7 +428,7 @@ outbox_tick_cb(evutil_socket_t fd, short events, void *arg)
 	if (ob->ticks % renew_every == 0)
 		outbox_renew(ob);
 	if (ob->ticks % 5 == 0)
-		rconn_command(ob->p->d->rc, outbox_owners, ob,
+		rconn_command(ob->d->rc, outbox_owners, ob,
 		    "SMEMBERS %sinflight:owners", conf->redis_prefix);
 	outbox_kick(ob);
 }
@@ -471,7 +472,7 @@ outbox_connected(struct outbox *ob)
 	argv[0] = outbox_conf(ob)->instance;
 	argv[1] = now;
 	argv[2] = "1";
-	pipeline_eval(ob->p, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
+	script_eval(ob->sc, SCRIPT_OUTBOX, "requeue", 3, argv, NULL,
 	    outbox_recovered, ob);
 }
 
@@ -489,25 +490,27 @@ outbox_stop(struct daemon *d, void *arg)
 	return (1);
 }
 
-/* Set up the outbox worker of a pipeline. */
+/* Set up the outbox worker: messages to the channels of res. */
 struct outbox *
-outbox_new(struct pipeline *p)
+outbox_new(struct daemon *d, struct scripts *sc, const struct stage_res *res)
 {
 	struct outbox	*ob;
 
 	ob = xcalloc(1, sizeof *ob);
-	ob->p = p;
-	ob->nchans = p->nchans;
-	ob->chans = xcalloc(p->nchans + 1, sizeof *ob->chans);
+	ob->d = d;
+	ob->sc = sc;
+	ob->sres = res;
+	ob->nchans = res->nchans;
+	ob->chans = xcalloc(res->nchans + 1, sizeof *ob->chans);
 	TAILQ_INIT(&ob->jobs);
-	ob->ev_take = evtimer_new(p->d->base, outbox_take_cb, ob);
-	ob->ev_tick = evtimer_new(p->d->base, outbox_tick_cb, ob);
-	ob->ev_flush = evtimer_new(p->d->base, outbox_flush_cb, ob);
+	ob->ev_take = evtimer_new(d->base, outbox_take_cb, ob);
+	ob->ev_tick = evtimer_new(d->base, outbox_tick_cb, ob);
+	ob->ev_flush = evtimer_new(d->base, outbox_flush_cb, ob);
 	if (ob->ev_take == NULL || ob->ev_tick == NULL || ob->ev_flush == NULL)
 		fatalx("outbox: evtimer_new");
 	util_timer_ms(ob->ev_tick, OUTBOX_TICK_MS);
 	srand48((long)util_now_ms() ^ (long)getpid());
-	daemon_on_stop(p->d, outbox_stop, ob);
+	daemon_on_stop(d, outbox_stop, ob);
 	return (ob);
 }
 

@@ -5,11 +5,14 @@
 #ifndef CIVICAST_OUTBOX_H
 #define CIVICAST_OUTBOX_H
 
+struct daemon;
 struct outbox;
-struct pipeline;
+struct scripts;
+struct stage_res;
 
-/* Set up the outbox worker of a pipeline (timers, stop hook). */
-struct outbox	*outbox_new(struct pipeline *);
+/* Set up the outbox worker for the channels of res (timers, stop hook). */
+struct outbox	*outbox_new(struct daemon *, struct scripts *,
+		    const struct stage_res *);
 /* Free it (after the loop ended). */
 void		 outbox_free(struct outbox *);
 /* Redis (re)connected and the scripts are loaded: resume work. */

@@ -30,19 +30,10 @@
 #include "rconn.h"
 #include "registry.h"
 #include "retention.h"
+#include "script.h"
 #include "tmpl.h"
 #include "xmalloc.h"
-
-#include "registry-lua.h"
 #include "buf.h"
-
-static const char *const pipeline_scripts[SCRIPT_COUNT] = {
-	lua_registry,
-	lua_outbox,
-	lua_retention
-};
-
-static void	pipeline_load_scripts(struct pipeline *);
 
 static void
 pipeline_report(void *arg, struct channel *ch,
@@ -54,116 +45,40 @@ pipeline_report(void *arg, struct channel *ch,
 		outbox_report(p->ob, ch, rep);
 }
 
-struct pipeline_call {
-	struct pipeline	*p;
-	void		(*cb)(struct rconn *, redisReply *, void *);
-	void		*arg;
-};
-
+/* Wake-ups between stages: intake -> fanout -> outbox. */
 static void
-pipeline_evaled(struct rconn *rc, redisReply *r, void *arg)
-{
-	struct pipeline_call	*call = arg;
-	struct pipeline		*p = call->p;
-
-	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-	    strncmp(r->str, "NOSCRIPT", 8) == 0 && p->ready) {
-		/* Redis lost its script cache (a restart, SCRIPT FLUSH). */
-		log_warnx("pipeline: scripts gone from Redis; loading again");
-		p->ready = 0;
-		pipeline_load_scripts(p);
-	}
-	if (call->cb != NULL)
-		call->cb(rc, r, call->arg);
-	free(call);
-}
-
-/* Run an operation of a Lua script; -1 when Redis is not connected. */
-int
-pipeline_eval(struct pipeline *p, enum pipeline_script script,
-    const char *op, int argc, const char **argv, const size_t *argvlen,
-    void (*cb)(struct rconn *, redisReply *, void *), void *arg)
-{
-	struct pipeline_call	 *call;
-	const char		**av;
-	size_t			 *lens = NULL;
-	int			  i, rv;
-
-	if (!p->ready)
-		return (-1);
-	av = xcalloc((size_t)argc + 5, sizeof *av);
-	if (argvlen != NULL)
-		lens = xcalloc((size_t)argc + 5, sizeof *lens);
-	av[0] = "EVALSHA";
-	av[1] = p->sha[script];
-	av[2] = "0";
-	av[3] = p->d->conf->redis_prefix;
-	av[4] = op;
-	for (i = 0; i < argc; i++)
-		av[i + 5] = argv[i];
-	if (lens != NULL) {
-		for (i = 0; i < 5; i++)
-			lens[i] = strlen(av[i]);
-		for (i = 0; i < argc; i++)
-			lens[i + 5] = argvlen[i];
-	}
-	call = xmalloc(sizeof *call);
-	call->p = p;
-	call->cb = cb;
-	call->arg = arg;
-	rv = rconn_command_argv(p->d->rc, pipeline_evaled, call, argc + 5, av,
-	    lens);
-	if (rv != 0)
-		free(call);
-	free(av);
-	free(lens);
-	return (rv);
-}
-
-static void
-pipeline_script_loaded(struct rconn *rc, redisReply *r, void *arg)
+pipeline_wake_fanout(void *arg)
 {
 	struct pipeline	*p = arg;
-	size_t		 i;
 
-	if (r == NULL || r->type != REDIS_REPLY_STRING || r->len != 40) {
-		if (r != NULL && r->type == REDIS_REPLY_ERROR)
-			log_warnx("pipeline: SCRIPT LOAD: %s", r->str);
-		return;		/* the next (re)connect tries again */
-	}
-	for (i = 0; i < SCRIPT_COUNT; i++) {
-		if (p->sha[i][0] == '\0') {
-			memcpy(p->sha[i], r->str, 40);
-			p->sha[i][40] = '\0';
-			break;
-		}
-	}
-	if (i + 1 < SCRIPT_COUNT)
-		return;
-	p->ready = 1;
+	fanout_kick(p->fo);
+}
+
+static void
+pipeline_wake_outbox(void *arg)
+{
+	struct pipeline	*p = arg;
+
+	outbox_kick(p->ob);
+}
+
+/* Every script is loaded on this connection: the stages may run. */
+static void
+pipeline_ready(void *arg)
+{
+	struct pipeline	*p = arg;
+
 	intake_connected(p->in);
 	outbox_connected(p->ob);
 	fanout_kick(p->fo);
 }
 
-/* Load every script, in order; the last reply makes the pipeline ready. */
-static void
-pipeline_load_scripts(struct pipeline *p)
-{
-	size_t	i;
-
-	p->ready = 0;
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		p->sha[i][0] = '\0';
-	for (i = 0; i < SCRIPT_COUNT; i++)
-		rconn_command(p->d->rc, pipeline_script_loaded, p,
-		    "SCRIPT LOAD %s", pipeline_scripts[i]);
-}
-
 static void
 pipeline_connected(struct rconn *rc, void *arg)
 {
-	pipeline_load_scripts(arg);
+	struct pipeline	*p = arg;
+
+	scripts_load(p->sc);
 }
 
 static void
@@ -171,7 +86,7 @@ pipeline_lost(struct rconn *rc, void *arg)
 {
 	struct pipeline	*p = arg;
 
-	p->ready = 0;
+	scripts_lost(p->sc);
 }
 
 /*
@@ -192,23 +107,23 @@ pipeline_status_cb(evutil_socket_t fd, short events, void *arg)
 	size_t		 i;
 
 	evtimer_add(p->ev_status, &tv);
-	if (!p->ready)
+	if (!scripts_ready(p->sc))
 		return;
-	for (i = 0; i < p->nchans; i++) {
-		if (p->chans[i].ops->status == NULL ||
-		    (o = p->chans[i].ops->status(&p->chans[i])) == NULL)
+	for (i = 0; i < p->res.nchans; i++) {
+		if (p->res.chans[i].ops->status == NULL ||
+		    (o = p->res.chans[i].ops->status(&p->res.chans[i])) == NULL)
 			continue;
 		json_object_set_new(o, "instance", json_string(conf->instance));
 		json_object_set_new(o, "type",
-		    json_string(p->chans[i].ops->type));
+		    json_string(p->res.chans[i].ops->type));
 		json_object_set_new(o, "seen", json_integer(time(NULL)));
 		s = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		rconn_command(p->d->rc, NULL, NULL, "SET %schannel:%s %s EX %d",
-		    conf->redis_prefix, p->chans[i].conf->id, s,
+		    conf->redis_prefix, p->res.chans[i].conf->id, s,
 		    PIPELINE_STATUS_S * 5);
 		rconn_command(p->d->rc, NULL, NULL, "SADD %schannels %s",
-		    conf->redis_prefix, p->chans[i].conf->id);
+		    conf->redis_prefix, p->res.chans[i].conf->id);
 		free(s);
 	}
 }
@@ -257,23 +172,23 @@ pipeline_reloaded(struct daemon *d, void *arg)
 		    "in force:\n%s", cause);
 		free(cause);
 	} else {
-		tmpl_set_free(p->tmpls);
-		p->tmpls = t;
+		tmpl_set_free(p->res.tmpls);
+		p->res.tmpls = t;
 		log_info("reload: %zu templates", tmpl_count(t));
 	}
 	if ((dt = pipeline_districts(d->conf, &cause)) == NULL) {
 		log_warnx("reload: district table not reloaded: %s", cause);
 		free(cause);
 	} else {
-		district_table_free(p->dt);
-		p->dt = dt;
+		district_table_free(p->res.dt);
+		p->res.dt = dt;
 	}
 	if ((c = carrier_load(d->conf->carriers_file, &cause)) == NULL) {
 		log_warnx("reload: carriers not reloaded: %s", cause);
 		free(cause);
 	} else {
-		carrier_free(p->carriers);
-		p->carriers = c;
+		carrier_free(p->res.carriers);
+		p->res.carriers = c;
 	}
 	intake_reloaded(p->in);
 }
@@ -368,17 +283,19 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 
 	memset(p, 0, sizeof *p);
 	p->d = d;
-	if ((p->tmpls = tmpl_set_load(conf->templates_dir, &why)) == NULL) {
+	if ((p->res.tmpls = tmpl_set_load(conf->templates_dir, &why)) ==
+	    NULL) {
 		xasprintf(cause, "templates:\n%s", why);
 		free(why);
 		return (-1);
 	}
-	if ((p->dt = pipeline_districts(conf, &why)) == NULL) {
+	if ((p->res.dt = pipeline_districts(conf, &why)) == NULL) {
 		xasprintf(cause, "district table: %s", why);
 		free(why);
 		return (-1);
 	}
-	if ((p->carriers = carrier_load(conf->carriers_file, &why)) == NULL) {
+	if ((p->res.carriers = carrier_load(conf->carriers_file, &why)) ==
+	    NULL) {
 		/* Only routes by carrier need the table. */
 		if (pipeline_by_carrier(conf)) {
 			xasprintf(cause, "carriers: %s", why);
@@ -388,7 +305,7 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 		log_warnx("carriers: %s (no route uses carriers)", why);
 		free(why);
 	}
-	p->chans = xcalloc(conf->nchannels + 1, sizeof *p->chans);
+	p->res.chans = xcalloc(conf->nchannels + 1, sizeof *p->res.chans);
 	for (i = 0; i < conf->nchannels; i++) {
 		const char *type = conf->channels[i].type == CHANNEL_HTTP ?
 		    "http" : "modem";
@@ -399,7 +316,7 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 			    type);
 			return (-1);
 		}
-		ch = &p->chans[p->nchans];
+		ch = &p->res.chans[p->res.nchans];
 		ch->conf = &conf->channels[i];
 		ch->ops = ops;
 		/* The outbox is made below; reports come only once it runs. */
@@ -410,17 +327,19 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 			free(why);
 			return (-1);
 		}
-		p->nchans++;
+		p->res.nchans++;
 	}
-	if (p->nchans == 0)
+	if (p->res.nchans == 0)
 		log_warnx("pipeline: no channels configured: events are "
 		    "accepted and queued, nothing is sent");
 	log_info("pipeline: %zu templates, %zu districts, %zu channels",
-	    tmpl_count(p->tmpls), district_table_count(p->dt), p->nchans);
-	p->in = intake_new(p);
-	p->fo = fanout_new(p);
-	p->ob = outbox_new(p);
-	p->rt = retention_new(p);
+	    tmpl_count(p->res.tmpls), district_table_count(p->res.dt),
+	    p->res.nchans);
+	p->sc = scripts_new(d->rc, conf->redis_prefix, pipeline_ready, p);
+	p->in = intake_new(d, p->sc, &p->res, pipeline_wake_fanout, p);
+	p->fo = fanout_new(d, p->sc, &p->res, pipeline_wake_outbox, p);
+	p->ob = outbox_new(d, p->sc, &p->res);
+	p->rt = retention_new(d, p->sc);
 	if ((p->ev_status = evtimer_new(d->base, pipeline_status_cb, p)) ==
 	    NULL)
 		fatalx("pipeline: evtimer_new");
@@ -447,13 +366,14 @@ pipeline_free(struct pipeline *p)
 		retention_free(p->rt);
 	if (p->ev_status != NULL)
 		event_free(p->ev_status);
-	for (i = 0; i < p->nchans; i++)
-		p->chans[i].ops->fini(&p->chans[i]);
-	free(p->chans);
-	if (p->tmpls != NULL)
-		tmpl_set_free(p->tmpls);
-	if (p->dt != NULL)
-		district_table_free(p->dt);
-	if (p->carriers != NULL)
-		carrier_free(p->carriers);
+	for (i = 0; i < p->res.nchans; i++)
+		p->res.chans[i].ops->fini(&p->res.chans[i]);
+	free(p->res.chans);
+	if (p->res.tmpls != NULL)
+		tmpl_set_free(p->res.tmpls);
+	if (p->res.dt != NULL)
+		district_table_free(p->res.dt);
+	if (p->res.carriers != NULL)
+		carrier_free(p->res.carriers);
+	scripts_free(p->sc);
 }

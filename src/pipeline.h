@@ -10,14 +10,18 @@
  *
  * All state is in Redis (src/lua/outbox.lua describes it); what this
  * struct holds is what a process needs to do the work: the loaded
- * templates and district table, the channels, and the Lua script ids.
+ * templates and district table, the channels (struct stage_res, which
+ * the stages read and only this file writes), and the script runner.
+ * The stages never see this struct: each is given the daemon, the
+ * runner, the resources and a callback that wakes the next stage, so
+ * no stage includes this header.
  */
 #ifndef CIVICAST_PIPELINE_H
 #define CIVICAST_PIPELINE_H
 
 #include <stddef.h>
 
-#include <hiredis/hiredis.h>
+#include "stage.h"
 
 struct channel;
 struct carrier_table;
@@ -29,25 +33,12 @@ struct fanout;
 struct intake;
 struct outbox;
 struct retention;
-struct rconn;
-struct tmpl_set;
-
-enum pipeline_script {
-	SCRIPT_REGISTRY,
-	SCRIPT_OUTBOX,
-	SCRIPT_RETENTION,
-	SCRIPT_COUNT
-};
+struct scripts;
 
 struct pipeline {
 	struct daemon		*d;
-	struct tmpl_set		*tmpls;
-	struct district_table	*dt;
-	struct carrier_table	*carriers;
-	struct channel		*chans;
-	size_t			 nchans;
-	char			 sha[SCRIPT_COUNT][41];
-	int			 ready;		/* scripts loaded on this connection */
+	struct stage_res	 res;		/* the stages read it; we swap it */
+	struct scripts		*sc;		/* the Lua operations */
 
 	struct intake		*in;
 	struct fanout		*fo;
@@ -66,13 +57,4 @@ int	 pipeline_check(const struct conf *, char **cause);
 int	 pipeline_start(struct pipeline *, struct daemon *, char **cause);
 /* Free everything (after the loop has ended). */
 void	 pipeline_free(struct pipeline *);
-/*
- * Run an operation of a Lua script: EVALSHA sha 0 prefix op args...
- * (args as strings, argc of them).  Returns -1 when Redis is not
- * connected; cb then is not called.
- */
-int	 pipeline_eval(struct pipeline *, enum pipeline_script, const char *op,
-	    int argc, const char **argv, const size_t *argvlen,
-	    void (*cb)(struct rconn *, redisReply *, void *), void *arg);
-
 #endif

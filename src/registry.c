@@ -22,16 +22,17 @@
 #include "district.h"
 #include "phone.h"
 #include "registry.h"
-#include "registry-lua.h"
+#include "script.h"
 #include "util.h"
 #include "xmalloc.h"
 
-/* Arguments of one EVALSHA call being built. */
+/* Arguments of one registry.lua operation being built. */
 struct registry_args {
 	const char	**argv;
 	size_t		 *len;
 	size_t		  n;
 	size_t		  cap;
+	const char	 *op;
 	char		  now[32];
 };
 
@@ -55,72 +56,25 @@ registry_args_free(struct registry_args *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* Start an EVALSHA of registry.lua for operation op. */
+/* Start the arguments of operation op of registry.lua. */
 static void
 registry_args_start(struct registry *reg, struct registry_args *a,
     const char *op)
 {
 	memset(a, 0, sizeof *a);
 	snprintf(a->now, sizeof a->now, "%lld", (long long)time(NULL));
-	registry_arg(a, "EVALSHA");
-	registry_arg(a, reg->sha);
-	registry_arg(a, "0");
-	registry_arg(a, reg->prefix);
-	registry_arg(a, op);
+	a->op = op;
 }
 
-static int
-registry_load_script(struct registry *reg, char **cause)
-{
-	redisReply	*r;
-
-	r = redisCommand(reg->c, "SCRIPT LOAD %s", lua_registry);
-	if (db_check(reg->c, r, cause) != 0) {
-		if (r != NULL)
-			freeReplyObject(r);
-		return (-1);
-	}
-	if (r->type != REDIS_REPLY_STRING || r->len != 40) {
-		xasprintf(cause, "redis: unexpected reply to SCRIPT LOAD");
-		freeReplyObject(r);
-		return (-1);
-	}
-	memcpy(reg->sha, r->str, 40);
-	reg->sha[40] = '\0';
-	freeReplyObject(r);
-	return (0);
-}
-
-/* Run a built call synchronously; reloads the script once if Redis lost it. */
+/* Run a built call synchronously (script.c loads the script). */
 static redisReply *
 registry_call(struct registry *reg, struct registry_args *a, char **cause)
 {
-	redisReply	*r;
-	int		 tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		r = redisCommandArgv(reg->c, (int)a->n, a->argv, a->len);
-		if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-		    strncmp(r->str, "NOSCRIPT", 8) == 0 && tries == 0) {
-			/* Redis restarted or SCRIPT FLUSH: load it again. */
-			freeReplyObject(r);
-			if (registry_load_script(reg, cause) != 0)
-				return (NULL);
-			a->argv[1] = reg->sha;
-			continue;
-		}
-		if (db_check(reg->c, r, cause) != 0) {
-			if (r != NULL)
-				freeReplyObject(r);
-			return (NULL);
-		}
-		return (r);
-	}
-	xasprintf(cause, "redis: registry script missing");
-	return (NULL);
+	return (script_eval_sync(reg->c, reg->prefix, SCRIPT_REGISTRY, a->op,
+	    (int)a->n, a->argv, a->len, cause));
 }
 
-/* Connect to Redis for conf and load the registry script; -1 with cause. */
+/* Connect to Redis for conf; -1 with cause. */
 int
 registry_open(struct registry *reg, const struct conf *conf, char **cause)
 {
@@ -130,11 +84,6 @@ registry_open(struct registry *reg, const struct conf *conf, char **cause)
 	reg->user = util_user();
 	if ((reg->c = db_connect(conf, cause)) == NULL)
 		return (-1);
-	if (registry_load_script(reg, cause) != 0) {
-		redisFree(reg->c);
-		reg->c = NULL;
-		return (-1);
-	}
 	return (0);
 }
 
@@ -250,10 +199,9 @@ registry_upsert_send(struct registry *reg, const struct resident *rows,
 			return (-1);
 	}
 	registry_upsert_args(reg, &a, rows, n, via, nbuf, sizeof nbuf);
-	if (redisAppendCommandArgv(reg->c, (int)a.n, a.argv, a.len) !=
-	    REDIS_OK) {
+	if (script_append_sync(reg->c, reg->prefix, SCRIPT_REGISTRY, a.op,
+	    (int)a.n, a.argv, a.len, cause) != 0) {
 		registry_args_free(&a);
-		xasprintf(cause, "redis: %s", reg->c->errstr);
 		return (-1);
 	}
 	registry_args_free(&a);

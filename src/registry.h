@@ -29,7 +29,6 @@ struct registry {
 	const struct conf	*conf;
 	const char		*prefix;
 	const char		*user;		/* OS user, for the audit stream */
-	char			 sha[41];	/* of registry.lua, once loaded */
 	/* Pipelined upserts (registry_upsert_*). */
 	size_t			 inflight;	/* batches sent, replies unread */
 	size_t			*inflight_n;	/* rows per batch in flight */

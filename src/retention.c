@@ -23,7 +23,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
-#include "pipeline.h"
+#include "script.h"
 #include "rconn.h"
 #include "retention.h"
 #include "util.h"
@@ -36,7 +36,8 @@
 #define RETENTION_DAY_MS	86400000LL
 
 struct retention {
-	struct pipeline	 *p;
+	struct daemon	 *d;
+	struct scripts	 *sc;
 	struct event	 *ev;
 	int		  busy;		/* a run is going on */
 	int		  days;		/* retention_days of this run */
@@ -143,7 +144,7 @@ retention_candidates(struct retention *rt)
 	argv[1] = rt->cutoff;
 	argv[2] = max;
 	argv[3] = from;
-	if (pipeline_eval(rt->p, SCRIPT_RETENTION, "candidates", 4, argv, NULL,
+	if (script_eval(rt->sc, SCRIPT_RETENTION, "candidates", 4, argv, NULL,
 	    retention_candidates_done, rt) != 0)
 		retention_end(rt);
 }
@@ -197,7 +198,7 @@ retention_purge(struct retention *rt)
 	argv[argc++] = rt->now;
 	for (i = 0; i < rt->nevs; i++)
 		argv[argc++] = rt->evs[i];
-	if (pipeline_eval(rt->p, SCRIPT_RETENTION, "purge", (int)argc, argv,
+	if (script_eval(rt->sc, SCRIPT_RETENTION, "purge", (int)argc, argv,
 	    NULL, retention_purged, rt) != 0)
 		retention_end(rt);
 	free(argv);
@@ -209,7 +210,7 @@ retention_cb(evutil_socket_t fd, short events, void *arg)
 	struct retention	*rt = arg;
 	long long		 now;
 
-	if (!rt->p->ready) {
+	if (!scripts_ready(rt->sc)) {
 		retention_arm(rt, RETENTION_FIRST_S);
 		return;
 	}
@@ -217,7 +218,7 @@ retention_cb(evutil_socket_t fd, short events, void *arg)
 	if (rt->busy)
 		return;		/* the last run is still going */
 	rt->busy = 1;
-	rt->days = rt->p->d->conf->retention_days;
+	rt->days = rt->d->conf->retention_days;
 	now = util_now_ms();
 	snprintf(rt->now, sizeof rt->now, "%lld", now);
 	snprintf(rt->cutoff, sizeof rt->cutoff, "%lld",
@@ -228,13 +229,14 @@ retention_cb(evutil_socket_t fd, short events, void *arg)
 
 /* Start the daemon's purge: a minute after start, then every hour. */
 struct retention *
-retention_new(struct pipeline *p)
+retention_new(struct daemon *d, struct scripts *sc)
 {
 	struct retention	*rt;
 
 	rt = xcalloc(1, sizeof *rt);
-	rt->p = p;
-	if ((rt->ev = evtimer_new(p->d->base, retention_cb, rt)) == NULL)
+	rt->d = d;
+	rt->sc = sc;
+	if ((rt->ev = evtimer_new(d->base, retention_cb, rt)) == NULL)
 		fatalx("retention: evtimer_new");
 	retention_arm(rt, RETENTION_FIRST_S);
 	return (rt);
@@ -251,30 +253,16 @@ retention_free(struct retention *rt)
 	free(rt);
 }
 
-/* EVALSHA sha 0 prefix op args... on a synchronous connection. */
+/* An operation of retention.lua on a synchronous connection. */
 static redisReply *
-retention_eval(redisContext *c, const char *prefix, const char *sha,
-    const char *op, size_t argc, const char **args, char **cause)
+retention_eval(redisContext *c, const char *prefix, const char *op,
+    size_t argc, const char **args, char **cause)
 {
-	const char	**argv;
-	redisReply	 *r;
-	size_t		  i;
+	redisReply	*r;
 
-	argv = xcalloc(argc + 5, sizeof *argv);
-	argv[0] = "EVALSHA";
-	argv[1] = sha;
-	argv[2] = "0";
-	argv[3] = prefix;
-	argv[4] = op;
-	for (i = 0; i < argc; i++)
-		argv[i + 5] = args[i];
-	r = redisCommandArgv(c, (int)argc + 5, argv, NULL);
-	free(argv);
-	if (db_check(c, r, cause) != 0) {
-		if (r != NULL)
-			freeReplyObject(r);
+	if ((r = script_eval_sync(c, prefix, SCRIPT_RETENTION, op, (int)argc,
+	    args, NULL, cause)) == NULL)
 		return (NULL);
-	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1) {
 		freeReplyObject(r);
 		xasprintf(cause, "retention.lua %s: unexpected reply", op);
@@ -285,7 +273,7 @@ retention_eval(redisContext *c, const char *prefix, const char *sha,
 
 /* Purge the events of one candidates reply (r->element[1...]). */
 static int
-retention_sync_page(redisContext *c, const char *prefix, const char *sha,
+retention_sync_page(redisContext *c, const char *prefix,
     const char *now, redisReply *cand, int verbose, unsigned long *events,
     unsigned long *messages, char **cause)
 {
@@ -302,7 +290,7 @@ retention_sync_page(redisContext *c, const char *prefix, const char *sha,
 		argv[argc++] = now;
 		for (i = 1; i < cand->elements; i++)
 			argv[argc++] = cand->element[i]->str;
-		if ((r = retention_eval(c, prefix, sha, "purge", argc, argv,
+		if ((r = retention_eval(c, prefix, "purge", argc, argv,
 		    cause)) == NULL) {
 			free(argv);
 			return (-1);
@@ -339,7 +327,7 @@ retention_sync_page(redisContext *c, const char *prefix, const char *sha,
 /* Purge now, on a synchronous connection. */
 int
 retention_purge_sync(redisContext *c, const char *prefix,
-    const char *script_sha, long long cutoff_ms, int verbose,
+    long long cutoff_ms, int verbose,
     unsigned long *events, unsigned long *messages, char **cause)
 {
 	const char	*argv[4];
@@ -356,7 +344,7 @@ retention_purge_sync(redisContext *c, const char *prefix,
 		argv[1] = cutoff;
 		argv[2] = max;
 		argv[3] = from;
-		if ((r = retention_eval(c, prefix, script_sha, "candidates", 4,
+		if ((r = retention_eval(c, prefix, "candidates", 4,
 		    argv, cause)) == NULL)
 			return (-1);
 		next = r->element[0]->integer;
@@ -370,8 +358,7 @@ retention_purge_sync(redisContext *c, const char *prefix,
 			}
 		}
 		if (r->elements > 1 && retention_sync_page(c, prefix,
-		    script_sha, now, r, verbose, events, messages,
-		    cause) != 0) {
+		    now, r, verbose, events, messages, cause) != 0) {
 			freeReplyObject(r);
 			return (-1);
 		}

@@ -267,9 +267,11 @@ local function enqueue()
 	return n
 end
 
--- take INSTANCE NOW LEASE MAX: hand up to MAX due messages to this
+-- take INSTANCE NOW LEASE MAX QUIET: hand up to MAX due messages to this
 -- instance, emergency first, events of one priority in turn (so a big
--- routine broadcast does not starve a small one published after it).
+-- routine broadcast does not starve a small one published after it);
+-- QUIET lists the priorities in their quiet hours ("routine,urgent"),
+-- whose messages stay queued.
 -- Returns a flat list of { "E:R", phone, text, attempts, priority }.
 local function take()
 	local inst, nows, lease, max = ARGV[3], ARGV[4], tonumber(ARGV[5]),

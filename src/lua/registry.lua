@@ -900,19 +900,11 @@ local function expand()
 	return out
 end
 
-if OP == 'upsert' then
-	return upsert()
-elseif OP == 'remove' then
-	return remove()
-elseif OP == 'optout' then
-	return optout()
-elseif OP == 'count' then
-	return count()
-elseif OP == 'list' then
-	return list()
-elseif OP == 'save_match' then
-	return save_match()
-elseif OP == 'expand' then
-	return expand()
+local ops = { upsert = upsert, remove = remove, optout = optout,
+    count = count, list = list, save_match = save_match, expand = expand }
+local fn = ops[OP]
+if not fn then
+	return redis.error_reply('registry.lua: unknown operation ' ..
+	    tostring(OP))
 end
-return redis.error_reply('registry.lua: unknown operation ' .. tostring(OP))
+return fn()
