@@ -89,7 +89,7 @@ caltime_valid(const struct caltime *c, const char **why)
 	else if (c->min < 0 || c->min > 59)
 		*why = "minute out of range";
 	else if (c->sec < 0 || c->sec > 59)
-		*why = "second out of range";
+		*why = "second out of range (no leap seconds)";
 	else if (c->off < -CALTIME_OFF_MAX || c->off > CALTIME_OFF_MAX)
 		*why = "UTC offset out of range";
 	else

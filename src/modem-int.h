@@ -98,8 +98,10 @@ struct modem_job {
 };
 
 struct modem;
+/* What handles the answer of the command in progress. */
 typedef void	modem_answer_fn(struct modem *, enum modem_ans, int code);
 
+/* One modem channel's state, shared by the modem*.c files. */
 struct modem {
 	struct channel		*ch;
 	struct event_base	*base;

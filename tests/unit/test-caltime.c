@@ -120,6 +120,7 @@ test_valid(void **state)
 	assert_int_equal(caltime_valid(&c, &why), -1);
 	fields(&c, 2026, 1, 1, 0, 0, 60, 0);
 	assert_int_equal(caltime_valid(&c, &why), -1);
+	assert_string_equal(why, "second out of range (no leap seconds)");
 	fields(&c, 2026, 1, 1, 0, 0, -1, 0);
 	assert_int_equal(caltime_valid(&c, &why), -1);
 	fields(&c, 2026, 1, 1, 0, 0, 0, CALTIME_OFF_MAX);
