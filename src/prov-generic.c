@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "caltime.h"
 #include "conf.h"
 #include "http.h"
 #include "xmalloc.h"
@@ -297,8 +298,8 @@ prov_retry_after(const char *s)
 	};
 	const char		*errstr, *end;
 	struct tm		 tm;
-	long long		 secs;
-	time_t			 t, now;
+	long long		 secs, t;
+	time_t			 now;
 	size_t			 i;
 	char			 tmp[64];
 
@@ -322,7 +323,9 @@ prov_retry_after(const char *s)
 		end = strptime(tmp, formats[i], &tm);
 		if (end == NULL || *end != '\0')
 			continue;
-		t = timegm(&tm);
+		/* An HTTP-date is GMT: its fields are UTC (RFC 9110 5.6.7). */
+		if (caltime_timegm(&tm, &t) != 0)
+			continue;
 		now = time(NULL);
 		if (t <= now)
 			return (0);
