@@ -39,6 +39,7 @@
 #include "script.h"
 #include "stage.h"
 #include "quiet.h"
+#include "rate.h"
 #include "rconn.h"
 #include "route.h"
 #include "sms.h"
@@ -49,24 +50,28 @@
 #define DISPATCH_ASIDE_MS	1000	/* ... all its channels unavailable */
 #define DISPATCH_WAIT_MIN	2	/* ms: shortest wait for a rate */
 
-/* A channel's rate as GCRA parameters: ms between messages, burst. */
+/*
+ * A channel's rate as the limiter's parameters (src/rate.c): whole
+ * numbers only, the interval being period/count ms exactly, and the
+ * burst as rate_init counts it.  0 when the channel has no rate.
+ */
 static int
-dispatch_gcra(const struct conf_channel *cc, double *interval, long *burst)
+dispatch_gcra(const struct conf_channel *cc, struct rate *r)
 {
-	if (cc->rate.count == 0)
-		return (0);
-	*interval = (double)cc->rate.period * 1000.0 /
-	    (double)cc->rate.count;
-	*burst = cc->burst > 0 ? cc->burst : (long)(cc->rate.count / 10);
-	if (*burst < 1)
-		*burst = 1;
-	/*
-	 * The limiter lets burst + 1 through at rest (its tolerance is
-	 * burst intervals); `burst` in the configuration is the whole
-	 * burst, so that a second never holds more than the rate + burst - 1.
-	 */
-	*burst -= 1;
-	return (1);
+	return (rate_init(r, cc->rate.count, cc->rate.period, cc->burst));
+}
+
+/* Its period, count and burst for outbox.lua allow and admit, in own. */
+static void
+dispatch_gcra_args(const struct rate *r, const char **argv, size_t *argc,
+    char **own, size_t *nown)
+{
+	xasprintf(&own[*nown], "%lld", r->period);
+	argv[(*argc)++] = own[(*nown)++];
+	xasprintf(&own[*nown], "%lld", r->count);
+	argv[(*argc)++] = own[(*nown)++];
+	xasprintf(&own[*nown], "%lld", r->burst);
+	argv[(*argc)++] = own[(*nown)++];
 }
 
 /* Local day and month keys, and when they end (ms). */
@@ -314,8 +319,7 @@ dispatch_admit(struct outbox *ob)
 	const char		**argv;
 	char			**own;
 	size_t			  argc = 0, nown = 0, i;
-	double			  interval;
-	long			  burst;
+	struct rate		  r;
 	unsigned long		  rcap;
 	long long		  now = util_now_ms();
 
@@ -325,8 +329,8 @@ dispatch_admit(struct outbox *ob)
 		return;
 	}
 	dispatch_windows(now, &w);
-	argv = xcalloc(5 + ob->nadmit * 11, sizeof *argv);
-	own = xcalloc(5 + ob->nadmit * 7, sizeof *own);
+	argv = xcalloc(5 + ob->nadmit * 12, sizeof *argv);
+	own = xcalloc(5 + ob->nadmit * 8, sizeof *own);
 	xasprintf(&own[nown], "%lld", now);
 	argv[argc++] = own[nown++];
 	argv[argc++] = w.day;
@@ -337,10 +341,7 @@ dispatch_admit(struct outbox *ob)
 	argv[argc++] = own[nown++];
 	for (i = 0; i < ob->nadmit; i++) {
 		job = ob->admit[i];
-		if (!dispatch_gcra(job->chan->conf, &interval, &burst)) {
-			interval = 0;
-			burst = 0;
-		}
+		dispatch_gcra(job->chan->conf, &r);	/* count 0: none */
 		rcap = 0;
 		if (job->prio == PRIO_ROUTINE)
 			rcap = conf->recipient_routine.count;
@@ -349,10 +350,7 @@ dispatch_admit(struct outbox *ob)
 		d = conf_department_find(conf, job->dept);
 		argv[argc++] = job->id;
 		argv[argc++] = job->chan->conf->id;
-		xasprintf(&own[nown], "%.3f", interval);
-		argv[argc++] = own[nown++];
-		xasprintf(&own[nown], "%ld", burst);
-		argv[argc++] = own[nown++];
+		dispatch_gcra_args(&r, argv, &argc, own, &nown);
 		argv[argc++] = job->phone;
 		argv[argc++] = conf_prio_name(job->prio);
 		argv[argc++] = job->dept;
@@ -554,8 +552,7 @@ static void
 dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 {
 	struct outbox	*ob = arg;
-	double		 interval;
-	long		 burst;
+	struct rate	 rate;
 	long long	 wait, now = util_now_ms();
 	size_t		 i, k = 0, room;
 
@@ -569,7 +566,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 	for (i = 0; i < ob->sres->nchans; i++) {
 		ob->chans[i].used = 0;
 		ob->chans[i].wait = 0;
-		if (!dispatch_gcra(ob->sres->chans[i].conf, &interval, &burst)) {
+		if (!dispatch_gcra(ob->sres->chans[i].conf, &rate)) {
 			ob->chans[i].allow = 1LL << 40;	/* no rate */
 			continue;
 		}
@@ -604,8 +601,7 @@ outbox_take(struct outbox *ob)
 {
 	const char	**argv;
 	char		**own;
-	double		  interval;
-	long		  burst;
+	struct rate	  r;
 	size_t		  i, argc = 0, nown = 0, cap = 0;
 
 	if (ob->taking || ob->stopping || !scripts_ready(ob->sc) || !ob->recovered)
@@ -614,18 +610,15 @@ outbox_take(struct outbox *ob)
 		cap += ob->sres->chans[i].ops->capacity(&ob->sres->chans[i]);
 	if (cap == 0)
 		return;		/* a finished send kicks us */
-	argv = xcalloc(1 + ob->sres->nchans * 3, sizeof *argv);
+	argv = xcalloc(1 + ob->sres->nchans * 4, sizeof *argv);
 	own = xcalloc(1 + ob->sres->nchans * 3, sizeof *own);
 	xasprintf(&own[nown], "%lld", util_now_ms());
 	argv[argc++] = own[nown++];
 	for (i = 0; i < ob->sres->nchans; i++) {
-		if (!dispatch_gcra(ob->sres->chans[i].conf, &interval, &burst))
+		if (!dispatch_gcra(ob->sres->chans[i].conf, &r))
 			continue;
 		argv[argc++] = ob->sres->chans[i].conf->id;
-		xasprintf(&own[nown], "%.3f", interval);
-		argv[argc++] = own[nown++];
-		xasprintf(&own[nown], "%ld", burst);
-		argv[argc++] = own[nown++];
+		dispatch_gcra_args(&r, argv, &argc, own, &nown);
 	}
 	ob->taking = 1;
 	if (script_eval(ob->sc, SCRIPT_OUTBOX, "allow", (int)argc, argv,

@@ -48,10 +48,11 @@ static const struct script_op script_table[] = {
 	{ SCRIPT_OUTBOX, "renew", "instance now# lease#", "id" },
 	{ SCRIPT_OUTBOX, "tick", "now# resend_unknown_ms#?", NULL },
 	{ SCRIPT_OUTBOX, "drain", "e# now# max#", NULL },
-	{ SCRIPT_OUTBOX, "allow", "now#", "channel interval burst#" },
+	/* Rates in whole numbers (src/rate.c): no fraction reaches PX. */
+	{ SCRIPT_OUTBOX, "allow", "now#", "channel period# count# burst#" },
 	{ SCRIPT_OUTBOX, "admit", "now# day month day_end# month_end#",
-	  "id channel interval burst# phone priority dept segments# rcap# "
-	  "budget_day# budget_month#" },
+	  "id channel period# count# burst# phone priority dept segments# "
+	  "rcap# budget_day# budget_month#" },
 	{ SCRIPT_OUTBOX, "report", "now#", "channel ref phone state# detail" },
 	{ SCRIPT_OUTBOX, "stop", "e# state now# reason", NULL },
 	{ SCRIPT_OUTBOX, "cancel", "dept id now#", NULL },

@@ -33,7 +33,8 @@
 --                        reference names (a modem's TP-MR wraps at 255,
 --                        hence the number in the key), for 3 days
 --   P rl:c:<chan>        a channel's GCRA state: the theoretical arrival
---                        time (ms) of its next message
+--                        time of its next message, "<ms>" or
+--                        "<ms>+<rem>/<count>" (rem/count of a ms more)
 --   P rl:r:<phone>:<prio>:<day>  messages a phone got that day (routine,
 --                        urgent; emergencies are never counted)
 --   P budget:<dept>:d:<day>, P budget:<dept>:m:<month>  SMS segments a
@@ -657,49 +658,117 @@ local function drain()
 	return left
 end
 
--- GCRA (the generic cell rate algorithm) for a channel: one message
--- every `interval` ms, with `burst` more at once.  The state is one
--- number, the theoretical arrival time (tat) of the next message, so
--- every daemon sharing the Redis shares the limit exactly.
+-- GCRA (the generic cell rate algorithm) for a channel, in exact
+-- integers: COUNT messages every PERIOD ms, one every PERIOD/COUNT ms,
+-- with BURST more at once.  src/rate.c is the same algorithm in C, its
+-- reference and its unit test; read its comment for the why.  Time is ms
+-- plus ticks of 1/COUNT ms, so the interval is PERIOD ticks and the
+-- tolerance BURST * PERIOD ticks.  Lua numbers are doubles, exact below
+-- 2^53: a timestamp (~1.8e12 ms) is never multiplied by COUNT (up to
+-- 1e6), only a distance from now within the tolerance (at most 8.64e12
+-- ticks).  The state is one string per channel, the theoretical arrival
+-- time (TAT) of its next message: "<ms>" on a whole ms, else
+-- "<ms>+<rem>/<count>", so every daemon sharing the Redis shares the
+-- limit exactly.
+
+-- a // b and a % b for whole numbers below 2^53, exact.
+local function idiv(a, b)
+	local q = math.floor(a / b)
+	local r = a - q * b
+	if r < 0 then
+		q, r = q - 1, r + b
+	elseif r >= b then
+		q, r = q + 1, r - b
+	end
+	return q, r
+end
+
+-- The stored TAT as (ms, rem); a remainder of another count (the rate
+-- changed) rounds up to the next whole ms, anything else is no state.
+local function gcra_get(key, count)
+	local v = redis.call('GET', key)
+	if not v then
+		return 0, 0
+	end
+	local ms, rem, den = string.match(v, '^(%d+)%+(%d+)/(%d+)$')
+	if ms then
+		ms, rem, den = tonumber(ms), tonumber(rem), tonumber(den)
+		if den ~= count or rem >= count then
+			if rem > 0 then
+				ms = ms + 1
+			end
+			rem = 0
+		end
+		return ms, rem
+	end
+	if string.match(v, '^%d+$') then
+		return tonumber(v), 0
+	end
+	return 0, 0
+end
+
+-- TAT' - now as (ms, rem): the TAT, unless it is a whole ms or more
+-- behind now (then 0, 0); ms is -1 for a TAT in the ms just gone (a
+-- stamp stands for its whole ms: clamping that would lose a fraction of
+-- an interval at every message).
+local function gcra_ahead(ms, rem, now)
+	if ms + (rem > 0 and 1 or 0) < now then
+		return 0, 0
+	end
+	return ms - now, rem
+end
 
 -- How many messages channel key may send now, and in how many ms the
 -- next one may when that is 0.
-local function gcra_allow(key, now, interval, burst)
-	local tat = tonumber(redis.call('GET', key) or '0')
-	if tat < now then
-		tat = now
+local function gcra_allow(key, now, period, count, burst)
+	local ms, rem = gcra_get(key, count)
+	ms, rem = gcra_ahead(ms, rem, now)
+	local tau = burst * period
+	local tms, trem = idiv(tau, count)
+	if ms > tms or (ms == tms and rem > trem) then
+		return 0, ms - tms + (rem > trem and 1 or 0)
 	end
-	local tau = interval * burst
-	if now + tau < tat then
-		return 0, tat - tau - now
-	end
-	return math.floor((now + tau - tat) / interval) + 1, 0
+	return idiv(tau - (ms * count + rem), period) + 1, 0
 end
 
-local function gcra_take(key, now, interval)
-	local tat = tonumber(redis.call('GET', key) or '0')
-	if tat < now then
-		tat = now
+-- Take one message: TAT = TAT' + PERIOD/COUNT ms, kept a second past it.
+local function gcra_take(key, now, period, count)
+	local ms, rem = gcra_get(key, count)
+	ms, rem = gcra_ahead(ms, rem, now)
+	local q, f = idiv(period, count)
+	ms, rem = now + ms + q, rem + f
+	if rem >= count then
+		ms, rem = ms + 1, rem - count
 	end
-	redis.call('SET', key, tostring(tat + interval), 'PX',
-	    tostring(math.max(tat + interval - now, 1) + 1000))
+	local v = string.format('%d', ms)
+	if rem > 0 then
+		v = string.format('%d+%d/%d', ms, rem, count)
+	end
+	redis.call('SET', key, v, 'PX', string.format('%d',
+	    ms - now + (rem > 0 and 1 or 0) + 1000))
 end
 
--- allow NOW (CHANNEL INTERVAL BURST)*: for each channel, how many it may
--- send now and, if none, in how many ms (nothing is consumed).
+-- allow NOW (CHANNEL PERIOD COUNT BURST)*: for each channel, how many it
+-- may send now and, if none, in how many ms (nothing is consumed).
+-- Every number is a whole one; COUNT 0 is no limit.
 local function allow()
 	local now, out = tonumber(ARGV[3]), {}
-	for i = 4, #ARGV, 3 do
-		local n, wait = gcra_allow(P .. 'rl:c:' .. ARGV[i], now,
-		    tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]))
+	for i = 4, #ARGV, 4 do
+		local count = tonumber(ARGV[i + 2])
+		local n, wait = 1099511627776, 0
+		if count > 0 then
+			n, wait = gcra_allow(P .. 'rl:c:' .. ARGV[i], now,
+			    tonumber(ARGV[i + 1]), count,
+			    tonumber(ARGV[i + 3]))
+		end
 		out[#out + 1] = n
 		out[#out + 1] = wait
 	end
 	return out
 end
 
--- admit NOW DAY MONTH DAY_END MONTH_END (ID CHANNEL INTERVAL BURST PHONE
---   PRIO DEPT SEGMENTS RCAP BUDGET_DAY BUDGET_MONTH)*
+-- admit NOW DAY MONTH DAY_END MONTH_END (ID CHANNEL PERIOD COUNT BURST
+--   PHONE PRIO DEPT SEGMENTS RCAP BUDGET_DAY BUDGET_MONTH)*
 -- Checks and consumes, for each message about to go to a channel: the
 -- recipient's cap for the day (not for emergencies), the department's
 -- budget in SMS segments (routine only: urgent and emergency messages go
@@ -710,12 +779,13 @@ local function admit()
 	local now, day, month = tonumber(ARGV[3]), ARGV[4], ARGV[5]
 	local day_end, month_end = tonumber(ARGV[6]), tonumber(ARGV[7])
 	local out, flagged = {}, {}
-	for i = 8, #ARGV, 11 do
-		local id, chan, interval, burst, phone, prio, dept, segs, rcap,
-		    bday, bmonth = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]),
-		    tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5],
-		    ARGV[i + 6], tonumber(ARGV[i + 7]), tonumber(ARGV[i + 8]),
-		    tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
+	for i = 8, #ARGV, 12 do
+		local id, chan, period, count, burst, phone, prio, dept, segs,
+		    rcap, bday, bmonth = ARGV[i], ARGV[i + 1],
+		    tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]),
+		    tonumber(ARGV[i + 4]), ARGV[i + 5], ARGV[i + 6],
+		    ARGV[i + 7], tonumber(ARGV[i + 8]), tonumber(ARGV[i + 9]),
+		    tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])
 		local rk = P .. 'rl:r:' .. phone .. ':' .. prio .. ':' .. day
 		local dk = P .. 'budget:' .. dept .. ':d:' .. day
 		local mk = P .. 'budget:' .. dept .. ':m:' .. month
@@ -729,16 +799,17 @@ local function admit()
 		elseif prio == 'routine' and bmonth > 0 and
 		    tonumber(redis.call('GET', mk) or '0') + segs > bmonth then
 			why, at = 3, month_end
-		elseif interval > 0 then
+		elseif count > 0 then
 			local n, wait = gcra_allow(P .. 'rl:c:' .. chan, now,
-			    interval, burst)
+			    period, count, burst)
 			if n == 0 then
 				why, at = 1, now + wait
 			end
 		end
 		if why == 0 then
-			if interval > 0 then
-				gcra_take(P .. 'rl:c:' .. chan, now, interval)
+			if count > 0 then
+				gcra_take(P .. 'rl:c:' .. chan, now, period,
+				    count)
 			end
 			if prio ~= 'emergency' then
 				redis.call('INCR', rk)
