@@ -23,7 +23,7 @@
 #define BEVENT_MAX_PARAM_NAME	32	/* [a-z0-9_] */
 #define BEVENT_MAX_PARAM_VALUE	1024	/* bytes of UTF-8 */
 #define BEVENT_MAX_LIFETIME	(31 * 86400)	/* expires - sent, seconds */
-#define BEVENT_CLOCK_SKEW	300	/* seconds `sent` may be ahead */
+#define BEVENT_CLOCK_SKEW	CONF_CLOCK_SKEW	/* seconds `sent` may be ahead */
 
 enum bevent_kind {
 	BEVENT_ALERT,

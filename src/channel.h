@@ -97,8 +97,6 @@ struct channel {
 	void				*report_arg;
 };
 
-/* The ops for a configured channel type, or NULL. */
-const struct channel_ops *channel_ops_find(const char *type);
 /* "ok", "tempfail", "permfail", "unknown". */
 const char	*channel_result_name(enum send_result);
 

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bevent.h"
 #include "conf.h"
 #include "conf-table.h"
 #include "xmalloc.h"
@@ -502,9 +501,9 @@ static const struct conf_key conf_keys[] = {
 	  .max = 2592000, .idef = 86400, .apply = CONF_RELOAD,
 	  .off = C(max_age),
 	  .help = "seconds an event's sent time may lie in the past" },
-	/* At most the parser's BEVENT_CLOCK_SKEW, which checks first. */
+	/* At most the parser's limit (CONF_CLOCK_SKEW), which checks first. */
 	{ .path = "security.max_ahead", .type = CONF_T_INT, .min = 0,
-	  .max = BEVENT_CLOCK_SKEW, .idef = 300, .apply = CONF_RELOAD,
+	  .max = CONF_CLOCK_SKEW, .idef = 300, .apply = CONF_RELOAD,
 	  .off = C(max_ahead),
 	  .help = "seconds an event's sent time may lie in the future" },
 	{ .path = "security.approval_over", .type = CONF_T_ULONG, .min = 0,

@@ -28,6 +28,12 @@ enum prio {
 #define PRIO_ALL	(PRIO_BIT(PRIO_EMERGENCY) | PRIO_BIT(PRIO_URGENT) | \
 			 PRIO_BIT(PRIO_ROUTINE))
 
+/*
+ * Seconds an event's `sent` may lie ahead of the clock: the event
+ * contract's limit (bevent.c), and security.max_ahead's largest value.
+ */
+#define CONF_CLOCK_SKEW	300
+
 /* A rate such as "200/s", "10/min", "500/day". */
 struct conf_rate {
 	unsigned long	count;		/* 0: unlimited */

@@ -18,6 +18,7 @@
 #include "carrier.h"
 #include "channel.h"
 #include "conf.h"
+#include "drivers.h"
 #include "daemon.h"
 #include "db.h"
 #include "district.h"
@@ -245,7 +246,7 @@ pipeline_check(const struct conf *conf, char **cause)
 	msg.signature = "";
 	for (i = 0; i < conf->nchannels; i++) {
 		cc = &conf->channels[i];
-		if (channel_ops_find(cc->type == CHANNEL_HTTP ? "http" :
+		if (drivers_find(cc->type == CHANNEL_HTTP ? "http" :
 		    "modem") == NULL) {
 			buf_printf(&out, "channel %s: type %s is not available "
 			    "in this version\n", cc->id,
@@ -310,7 +311,7 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 		const char *type = conf->channels[i].type == CHANNEL_HTTP ?
 		    "http" : "modem";
 
-		if ((ops = channel_ops_find(type)) == NULL) {
+		if ((ops = drivers_find(type)) == NULL) {
 			xasprintf(cause, "channel %s: type %s is not "
 			    "available in this version", conf->channels[i].id,
 			    type);

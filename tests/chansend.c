@@ -27,6 +27,7 @@
 
 #include "channel.h"
 #include "conf.h"
+#include "drivers.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -205,7 +206,7 @@ main(int argc, char **argv)
 	if ((run.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	run.ch.conf = &cc;
-	if ((run.ch.ops = channel_ops_find("http")) == NULL)
+	if ((run.ch.ops = drivers_find("http")) == NULL)
 		fatalx("no http channel type");
 	if (run.ch.ops->init(&run.ch, run.base, &cause) != 0)
 		fatalx("%s", cause);
