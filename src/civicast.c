@@ -31,6 +31,7 @@ static const struct ctl_cmd *ctl_tables[] = {
 	ctl_district_cmds,
 	ctl_audience_cmds,
 	ctl_status_cmds,
+	ctl_publish_cmds,
 	ctl_event_cmds,
 	ctl_modem_cmds,
 	ctl_route_cmds,

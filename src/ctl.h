@@ -48,6 +48,7 @@ extern const struct ctl_cmd ctl_optout_cmds[];
 extern const struct ctl_cmd ctl_district_cmds[];
 extern const struct ctl_cmd ctl_audience_cmds[];
 extern const struct ctl_cmd ctl_status_cmds[];
+extern const struct ctl_cmd ctl_publish_cmds[];
 extern const struct ctl_cmd ctl_event_cmds[];
 extern const struct ctl_cmd ctl_modem_cmds[];
 extern const struct ctl_cmd ctl_route_cmds[];
