@@ -350,14 +350,11 @@ fanout_gate(struct fanout *fo, long long targeted)
 		log_warnx("fanout: event %s (%s/%s) rejected: %s", fo->e,
 		    fo->ev.department, fo->ev.id, why);
 		bevent_time_format(time(NULL), when, sizeof when);
-		rconn_command(fo->d->rc, NULL, NULL, "XADD %sevents:rejected "
-		    "* event %s reason %s stream_id %s rejected_at %s",
-		    conf->redis_prefix, fo->json, why, fo->sid, when);
 		argv[0] = fo->e;
-		argv[1] = "cancelled";
-		argv[2] = now;
+		argv[1] = now;
+		argv[2] = when;
 		argv[3] = why;
-		script_eval(fo->sc, SCRIPT_OUTBOX, "stop", 4, argv, NULL, NULL,
+		script_eval(fo->sc, SCRIPT_OUTBOX, "refuse", 4, argv, NULL, NULL,
 		    NULL);
 		break;
 	case VERDICT_HOLD:

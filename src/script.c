@@ -56,6 +56,7 @@ static const struct script_op script_table[] = {
 	{ SCRIPT_OUTBOX, "report", "now#", "channel ref phone state# detail" },
 	{ SCRIPT_OUTBOX, "stop", "e# state now# reason", NULL },
 	{ SCRIPT_OUTBOX, "cancel", "dept id now#", NULL },
+	{ SCRIPT_OUTBOX, "refuse", "e# now# when reason", NULL },
 	{ SCRIPT_OUTBOX, "hold", "e# now# why", NULL },
 	{ SCRIPT_OUTBOX, "review", "e# why", NULL },
 	{ SCRIPT_OUTBOX, "approve", "e# user now#", NULL },

@@ -885,6 +885,26 @@ local function stop()
 	return stop_event(e, state, now)
 end
 
+-- refuse E NOW WHEN REASON: an accepted event turned down at fan-out
+-- (over its department's max_audience): cancelled and, in the same step,
+-- copied to the dead letters with its reason like a rejection at intake
+-- (WHEN: the time as civicast prints it).  Returns the state it is in.
+local function refuse()
+	local e, now, when, why = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+	local k = evkey(e)
+	local ev = redis.call('HMGET', k, 'json', 'stream_id', 'state')
+	if not ev[3] then
+		return ''
+	end
+	if ev[3] == 'cancelled' or ev[3] == 'expired' or ev[3] == 'done' then
+		return ev[3]
+	end
+	redis.call('HSET', k, 'reason', why)
+	redis.call('XADD', P .. 'events:rejected', '*', 'event', ev[1] or '',
+	    'reason', why, 'stream_id', ev[2] or '', 'rejected_at', when)
+	return stop_event(e, 'cancelled', now)
+end
+
 -- cancel DEPT ID NOW: stop an event by department and id.  Returns the
 -- state it is left in, or "" when unknown.
 local function cancel()
@@ -995,7 +1015,7 @@ local function reject()
 end
 
 local ops = { hold = hold, review = review, approve = approve,
-    reject = reject, accept = accept, enqueue = enqueue, take = take, done = done,
+    reject = reject, refuse = refuse, accept = accept, enqueue = enqueue, take = take, done = done,
     requeue = requeue, renew = renew, tick = tick, drain = drain,
     cancel = cancel, report = report, stop = stop, allow = allow,
     admit = admit }
