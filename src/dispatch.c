@@ -392,7 +392,7 @@ dispatch_took(struct rconn *rc, redisReply *r, void *arg)
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
 			log_warnx("outbox: take: %s", r->str);
 		ob->taking = 0;
-		outbox_idle(ob);
+		dispatch_idle(ob);
 		return;
 	}
 	ob->admit = xreallocarray(ob->admit, r->elements / 8 + 1,
@@ -430,7 +430,7 @@ dispatch_took(struct rconn *rc, redisReply *r, void *arg)
 	if (n == 0) {
 		/* Nothing due: a new message or a finished send kicks us. */
 		ob->taking = 0;
-		outbox_idle(ob);
+		dispatch_idle(ob);
 		return;
 	}
 	log_debug("outbox: took %zu messages", n);
@@ -482,7 +482,7 @@ dispatch_take(struct outbox *ob, size_t max)
 	if (script_eval(ob->sc, SCRIPT_OUTBOX, "take", 5, argv, NULL,
 	    dispatch_took, ob) != 0) {
 		ob->taking = 0;
-		outbox_idle(ob);
+		dispatch_idle(ob);
 	}
 }
 
@@ -560,7 +560,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
 			log_warnx("outbox: allow: %s", r->str);
 		ob->taking = 0;
-		outbox_idle(ob);
+		dispatch_idle(ob);
 		return;
 	}
 	for (i = 0; i < ob->sres->nchans; i++) {
@@ -589,7 +589,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 			util_timer_ms(ob->ev_take, wait < DISPATCH_WAIT_MIN ?
 			    DISPATCH_WAIT_MIN : wait);
 		} else
-			outbox_idle(ob);
+			dispatch_idle(ob);
 		return;
 	}
 	dispatch_take(ob, room);
@@ -597,7 +597,7 @@ dispatch_allowed(struct rconn *rc, redisReply *r, void *arg)
 
 /* Take as many due messages as the channels have room and rate for. */
 void
-outbox_take(struct outbox *ob)
+dispatch_round(struct outbox *ob)
 {
 	const char	**argv;
 	char		**own;
@@ -624,7 +624,7 @@ outbox_take(struct outbox *ob)
 	if (script_eval(ob->sc, SCRIPT_OUTBOX, "allow", (int)argc, argv,
 	    NULL, dispatch_allowed, ob) != 0) {
 		ob->taking = 0;
-		outbox_idle(ob);
+		dispatch_idle(ob);
 	}
 	for (i = 0; i < nown; i++)
 		free(own[i]);
@@ -634,7 +634,7 @@ outbox_take(struct outbox *ob)
 
 /* Look again after a while: nothing was there, or Redis is away. */
 void
-outbox_idle(struct outbox *ob)
+dispatch_idle(struct outbox *ob)
 {
 	ob->kicked = 0;
 	util_timer_ms(ob->ev_take, OUTBOX_IDLE_MS);
@@ -642,26 +642,10 @@ outbox_idle(struct outbox *ob)
 
 /* The take timer: a kick, an idle poll, or a rate's wait is over. */
 void
-outbox_take_cb(evutil_socket_t fd, short events, void *arg)
+dispatch_round_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct outbox	*ob = arg;
 
 	ob->kicked = 0;
-	outbox_take(ob);
-}
-
-/*
- * There may be new messages or free slots: take some soon (on the next
- * loop pass: the slots freed in the same pass share one take).
- */
-void
-outbox_kick(struct outbox *ob)
-{
-	struct timeval	tv = { 0, 0 };
-
-	/* A pending idle poll is brought forward; a pending kick stays. */
-	if (!ob->taking && !ob->kicked) {
-		ob->kicked = 1;
-		evtimer_add(ob->ev_take, &tv);
-	}
+	dispatch_round(ob);
 }

@@ -98,8 +98,8 @@ void		 outbox_result_add(struct outbox *, const char *id,
 		    const char *error, long long retry_at, int reports);
 void		 outbox_sent(void *arg, const struct channel_msg *,
 		    const struct channel_result *);
-void		 outbox_take(struct outbox *);
-void		 outbox_take_cb(int, short, void *);
-void		 outbox_idle(struct outbox *);
+void		 dispatch_round(struct outbox *);
+void		 dispatch_round_cb(int, short, void *);
+void		 dispatch_idle(struct outbox *);
 
 #endif

@@ -503,7 +503,7 @@ outbox_new(struct daemon *d, struct scripts *sc, const struct stage_res *res)
 	ob->nchans = res->nchans;
 	ob->chans = xcalloc(res->nchans + 1, sizeof *ob->chans);
 	TAILQ_INIT(&ob->jobs);
-	ob->ev_take = evtimer_new(d->base, outbox_take_cb, ob);
+	ob->ev_take = evtimer_new(d->base, dispatch_round_cb, ob);
 	ob->ev_tick = evtimer_new(d->base, outbox_tick_cb, ob);
 	ob->ev_flush = evtimer_new(d->base, outbox_flush_cb, ob);
 	if (ob->ev_take == NULL || ob->ev_tick == NULL || ob->ev_flush == NULL)
@@ -541,4 +541,20 @@ outbox_free(struct outbox *ob)
 	event_free(ob->ev_tick);
 	event_free(ob->ev_flush);
 	free(ob);
+}
+
+/*
+ * There may be new messages or free slots: take some soon (on the next
+ * loop pass: the slots freed in the same pass share one take).
+ */
+void
+outbox_kick(struct outbox *ob)
+{
+	struct timeval	tv = { 0, 0 };
+
+	/* A pending idle poll is brought forward; a pending kick stays. */
+	if (!ob->taking && !ob->kicked) {
+		ob->kicked = 1;
+		evtimer_add(ob->ev_take, &tv);
+	}
 }
