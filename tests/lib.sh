@@ -153,8 +153,9 @@ wait_for() {
 # outbox_idle: true when every daemon sharing the test's Redis (prefix
 # "t:") has read and acknowledged every entry of the events stream, no
 # event is being fanned out or drained, and no message is queued, in
-# flight or waiting for a retry.  Events waiting for their not_before
-# are not counted.  Use it (under wait_for) before asserting that
+# flight or waiting for a retry (an event left in an active:<prio> list
+# with an empty queue sends nothing).  Events waiting for their
+# not_before are not counted.  Use it (under wait_for) before asserting that
 # something was NOT sent: a fixed sleep proves nothing on a busy machine.
 outbox_idle() {
 	last=$(rcli XREVRANGE t:events + - COUNT 1 | head -n 1)
@@ -167,9 +168,6 @@ outbox_idle() {
 	[ "$(rcli SCARD t:events:resolving)" = 0 ] || return 1
 	[ "$(rcli SCARD t:events:draining)" = 0 ] || return 1
 	[ "$(rcli ZCARD t:retry)" = 0 ] || return 1
-	for k in $(rcli --scan --pattern 't:active:*'); do
-		[ "$(rcli LLEN "$k")" = 0 ] || return 1
-	done
 	for k in $(rcli --scan --pattern 't:inflight:*'); do
 		[ "$k" = t:inflight:owners ] && continue
 		[ "$(rcli ZCARD "$k")" = 0 ] || return 1
