@@ -186,6 +186,8 @@ json_get() {
 # no_sanitizer_reports LOG: fail when an ASan/UBSan/LSan report is in a
 # daemon's log (in a sanitizer build, the daemon's own stderr).
 no_sanitizer_reports() {
+	# A missing log would pass the grep below: it is not a clean one.
+	[ -f "$1" ] || fail "no log $1 to look for sanitizer reports in"
 	if grep -q -E 'Sanitizer|runtime error:' "$1"; then
 		grep -E -A20 'Sanitizer|runtime error:' "$1" | head -40 >&2
 		fail "sanitizer report in $1"
