@@ -99,7 +99,7 @@ PY
 print(json.load(open(sys.argv[1]))["messages_by_state"].get("expired"))' \
 	    "$T/st.json")" "$(field "$1" n:expired)"
 	cc event status --department "$2" "$3" > "$T/st" 2>&1
-	expect_grep "expired" "$T/st"
+	expect_grep "^targeted $4 phones, $4 messages:.* expired $(field "$1" n:expired)\b" "$T/st"
 	# Every message hash agrees with the counts.
 	n_exp=0
 	for k in $(rcli --scan --pattern "t:msg:$1:*"); do

@@ -85,7 +85,7 @@ r = d["reach_by_district"]["330683102"]
 print(m.get("failed"), m.get("delivered", 0), r.get("delivered", 0),
       r.get("sent"))' "$T/st.json")" "3 0 0 3"
 	cc event status --department mzj "$2" > "$T/st" 2>&1
-	expect_grep "failed" "$T/st"
+	expect_grep "^targeted 3 phones, 3 messages:.* failed 3" "$T/st"
 }
 
 # 1. Failed for good: TP-ST 0x41 (permanent error, 0x40-0x5F).
