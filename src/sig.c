@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -51,4 +52,29 @@ sig_sign_file(const char *path, const void *data, size_t len,
 	sig_compute(key, keylen, data, len, hex);
 	conf_secret_free(key, keylen);
 	return (0);
+}
+
+/*
+ * Check sig (siglen bytes, not NUL-terminated) against the signature of
+ * data with the key in path: 0 when it matches, 1 when it does not, -1
+ * with cause when the key cannot be used.
+ */
+int
+sig_verify_file(const char *path, const void *data, size_t len,
+    const char *sig, size_t siglen, char **cause)
+{
+	char	hex[SIG_HEXLEN + 1];
+	int	rc;
+
+	if (sig_sign_file(path, data, len, hex, cause) != 0)
+		return (-1);
+	/*
+	 * Every one of the 64 characters, in constant time (no timing hint
+	 * to a forger), and exactly 64 of them: lowercase hex only, so
+	 * "AB" is not "ab".
+	 */
+	rc = siglen == SIG_HEXLEN && CRYPTO_memcmp(hex, sig, SIG_HEXLEN) == 0 ?
+	    0 : 1;
+	explicit_bzero(hex, sizeof hex);
+	return (rc);
 }

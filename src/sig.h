@@ -20,5 +20,11 @@ void	 sig_compute(const void *key, size_t keylen, const void *data,
  */
 int	 sig_sign_file(const char *path, const void *data, size_t len,
 	    char hex[SIG_HEXLEN + 1], char **cause);
+/*
+ * Check sig (siglen bytes) against data signed with the key in path: 0
+ * it matches, 1 it does not, -1 with cause when the key is unusable.
+ */
+int	 sig_verify_file(const char *path, const void *data, size_t len,
+	    const char *sig, size_t siglen, char **cause);
 
 #endif

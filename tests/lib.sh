@@ -150,6 +150,34 @@ wait_for() {
 	done
 }
 
+# outbox_idle: true when every daemon sharing the test's Redis (prefix
+# "t:") has read and acknowledged every entry of the events stream, no
+# event is being fanned out or drained, and no message is queued, in
+# flight or waiting for a retry (an event left in an active:<prio> list
+# with an empty queue sends nothing).  Events waiting for their
+# not_before are not counted.  Use it (under wait_for) before asserting that
+# something was NOT sent: a fixed sleep proves nothing on a busy machine.
+outbox_idle() {
+	last=$(rcli XREVRANGE t:events + - COUNT 1 | head -n 1)
+	if [ -n "$last" ]; then
+		[ "$(rcli XINFO GROUPS t:events | sed -n \
+		    '/^last-delivered-id$/{n;p;q;}')" = "$last" ] || return 1
+		[ "$(rcli XPENDING t:events civicastd | head -n 1)" = 0 ] ||
+			return 1
+	fi
+	[ "$(rcli SCARD t:events:resolving)" = 0 ] || return 1
+	[ "$(rcli SCARD t:events:draining)" = 0 ] || return 1
+	[ "$(rcli ZCARD t:retry)" = 0 ] || return 1
+	for k in $(rcli --scan --pattern 't:inflight:*'); do
+		[ "$k" = t:inflight:owners ] && continue
+		[ "$(rcli ZCARD "$k")" = 0 ] || return 1
+	done
+	for k in $(rcli --scan --pattern 't:evq:*'); do
+		[ "$(rcli LLEN "$k")" = 0 ] || return 1
+	done
+	return 0
+}
+
 # json_get FILE KEY: a top-level value of a JSON file, as JSON.
 json_get() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], ensure_ascii=False))' "$1" "$2"
@@ -158,6 +186,8 @@ json_get() {
 # no_sanitizer_reports LOG: fail when an ASan/UBSan/LSan report is in a
 # daemon's log (in a sanitizer build, the daemon's own stderr).
 no_sanitizer_reports() {
+	# A missing log would pass the grep below: it is not a clean one.
+	[ -f "$1" ] || fail "no log $1 to look for sanitizer reports in"
 	if grep -q -E 'Sanitizer|runtime error:' "$1"; then
 		grep -E -A20 'Sanitizer|runtime error:' "$1" | head -40 >&2
 		fail "sanitizer report in $1"

@@ -55,6 +55,7 @@
 #define MS_LINE_MAX	1024		/* longer lines are dropped */
 #define MS_ARGS_MAX	8
 #define MS_SLOTS	50		/* SIM message slots we claim */
+#define MS_REPORTS_MAX	4		/* status reports per message */
 
 enum cmd_type {
 	CMD_ACTION,			/* AT+CGMI */
@@ -143,7 +144,8 @@ struct modem {
 	long			 latency;
 	int			 urc_noise;
 	unsigned int		 noise_next;
-	unsigned int		 report_st;
+	unsigned int		 report_st[MS_REPORTS_MAX];
+	size_t			 nreport_st;	/* 0: one report, TP-ST 0 */
 	int			 no_report;
 	struct faults		 faults;
 
@@ -1080,7 +1082,7 @@ submit(struct modem *m)
 	struct report		*r;
 	json_t			*o, *c;
 	char			*cause = NULL;
-	size_t			 smsc_octets;
+	size_t			 smsc_octets, i;
 	unsigned int		 mr;
 
 	m->pdu[m->pdulen] = '\0';
@@ -1161,17 +1163,22 @@ submit(struct modem *m)
 	log_json(o);
 
 	/* The network reports on it even when the modem's answer is lost. */
-	if (sub.srr && (m->cnmi[3] == 1 || m->cnmi[3] == 2) &&
-	    !m->no_report) {
+	/*
+	 * One report per TP-ST of the report: fault, --report-delay apart:
+	 * a "still trying" (0x20-0x3F) one may come before the final one.
+	 */
+	for (i = 0; sub.srr && (m->cnmi[3] == 1 || m->cnmi[3] == 2) &&
+	    !m->no_report && i < (m->nreport_st > 0 ? m->nreport_st : 1);
+	    i++) {
 		r = xcalloc(1, sizeof *r);
 		r->m = m;
 		r->mr = mr;
-		r->st = m->report_st;
+		r->st = m->nreport_st > 0 ? m->report_st[i] : 0;
 		r->scts = time(NULL);
 		strlcpy(r->number, sub.number, sizeof r->number);
 		r->ev = evtimer_new(base, report_cb, r);
 		LIST_INSERT_HEAD(&reports, r, entry);
-		set_timer(r->ev, report_delay);
+		set_timer(r->ev, report_delay * (long)(i + 1));
 	}
 	pdu_submit_free(&sub);
 
@@ -1394,6 +1401,7 @@ apply_fault(struct modem *m, const char *spec)
 	const char	*errstr;
 	char		*s, *at, *val;
 	long long	 n = 0;
+	unsigned long	 st;
 	int		 rc = -1;
 
 	s = xstrdup(spec);
@@ -1449,8 +1457,24 @@ apply_fault(struct modem *m, const char *spec)
 	else if (strcmp(s, "mr-wrap") == 0 && val == NULL)
 		m->mr = 254;
 	else if (strcmp(s, "report") == 0 && val != NULL) {
-		m->report_st = (unsigned int)strtol(val, &at, 0);
-		rc = (*at != '\0' || m->report_st > 255) ? -1 : 0;
+		/* report:ST[,ST]...: one +CDS per TP-ST, in order. */
+		m->nreport_st = 0;
+		for (;;) {
+			st = strtoul(val, &at, 0);
+			if (at == val || st > 255 ||
+			    m->nreport_st == MS_REPORTS_MAX) {
+				rc = -1;
+				break;
+			}
+			m->report_st[m->nreport_st++] = (unsigned int)st;
+			if (*at != ',') {
+				rc = *at != '\0' ? -1 : 0;
+				break;
+			}
+			val = at + 1;
+		}
+		if (rc == -1)
+			m->nreport_st = 0;
 		m->no_report = 0;
 	} else if (strcmp(s, "no-report") == 0 && val == NULL)
 		m->no_report = 1;
@@ -1467,7 +1491,7 @@ apply_fault(struct modem *m, const char *spec)
 		}
 		m->latency = opt_latency;
 		m->urc_noise = m->no_report = 0;
-		m->report_st = 0;
+		m->nreport_st = 0;
 	} else
 		rc = -1;
 out:

@@ -68,6 +68,9 @@ kill -9 "$DPID"
 wait "$DPID" 2>/dev/null || true
 inflight=$(rcli ZCARD t:inflight:test)
 echo "killed at $(field 1 n:sent) sent, $inflight in flight"
+# Otherwise the crash came after the broadcast and tested nothing.
+[ "$(field 1 n:sent)" -lt "$(field 1 messages)" ] ||
+    fail "all $(field 1 messages) sent before the kill"
 start
 wait_for all_sent 1
 check 1 "$inflight" || fail "crash while sending"
@@ -82,14 +85,16 @@ wait_for grep -q "subscribed" "$T/daemon.log"
 expect_rc 0 cc publish --id big2 --department mzj --template subsidy_notice \
     --districts 3306 --param title=标题二 --param detail=内容 \
     --param effective_date=12月1日 --param action=无需申请
+# The cursor is the next resident to look at; -1 once the fan-out ended.
 fanning() {
 	c=$(field 2 cursor)
-	[ -n "$c" ] && [ "$c" != 0 ]
+	[ -n "$c" ] && [ "$c" != 0 ] && [ "$c" != -1 ]
 }
 wait_for fanning
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null || true
 echo "killed with the fan-out at resident $(field 2 cursor), $(field 2 messages) messages made"
+[ "$(field 2 cursor)" != -1 ] || fail "the fan-out ended before the kill"
 inflight=$(rcli ZCARD t:inflight:test)
 start
 wait_for all_sent 2

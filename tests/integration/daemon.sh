@@ -102,8 +102,14 @@ ok "SIGUSR1 logged"
 
 # 9. Redis goes away for 3 s: one "lost" line, no busy loop, then back.
 mark=$(log_lines)
-t0=$(cpu_ticks "$DPID")
 redis_stop
+# Wait for the daemon to notice, then measure 3 s of it (the sleep is
+# the measuring window, not a wait for something to happen).
+lost_seen() {
+	[ "$(lines_since "$mark" "connection lost")" -ge 1 ]
+}
+wait_for lost_seen
+t0=$(cpu_ticks "$DPID")
 sleep 3
 t1=$(cpu_ticks "$DPID")
 expect_eq "one 'lost' line while Redis is down" \

@@ -211,10 +211,19 @@ wait_for grep -q '"event":"report".*"mr":4' "$MLOG"
 expect_eq "report:0x41: the +CDS says failed (TP-ST 65)" \
     "$(jq_py '[e["st"] for e in events if e["event"] == "report"]')" "[65]"
 ctl "1 no-report"
-at "$DEV" 'AT+CMGS=17\r' "$SRR_PDU"'\x1a' >/dev/null
-sleep 0.5
-expect_eq "no-report: no +CDS" \
-    "$(jq_py 'len([e for e in events if e["event"] == "report"])')" 1
+expect_eq "no-report: the send with TP-SRR" \
+    "$(at "$DEV" 'AT+CMGS=17\r' "$SRR_PDU"'\x1a')" \
+    '\r\n> \r\n+CMGS: 5\r\n\r\nOK\r\n'
+# Reports come in order, --report-delay after their send: once the next
+# message's report is in, the one for TP-MR 5 would have come before it.
+ctl "1 report:0x30,0x62"
+expect_eq "report:0x30,0x62: the send with TP-SRR" \
+    "$(at "$DEV" 'AT+CMGS=17\r' "$SRR_PDU"'\x1a')" \
+    '\r\n> \r\n+CMGS: 6\r\n\r\nOK\r\n'
+wait_for grep -q '"event":"report".*"mr":6.*"st":98' "$MLOG"
+expect_eq "no-report: no +CDS for TP-MR 5; two for TP-MR 6, in order" \
+    "$(jq_py '[(e["mr"], e["st"]) for e in events if e["event"] == "report"]')" \
+    "[(4, 65), (6, 48), (6, 98)]"
 ctl "1 clear"
 ctl "1 unplug:1"
 [ ! -e "$DEV" ] || fail "unplug: the symlink is still there"
@@ -292,7 +301,11 @@ expect_eq "the refused message is logged as rejected, not sent" \
 gm 0 sendsms TEXT 13800138006 -report -text "with report"
 [ "$GM_RC" = 0 ] || { cat "$T/out" "$T/err" >&2; fail "gammu -report"; }
 expect_eq "gammu -report sets TP-SRR" "$(jq_py 'msgs[-1]["srr"]')" "True"
-wait_for grep -q '"event":"report"' "$MLOG"
+# Wait for modem 0's own report (modem 1's came earlier), not a time.
+modem0_report() {
+	[ "$(jq_py 'len([e for e in events if e["event"] == "report" and e["modem"] == 0])')" -ge 1 ]
+}
+wait_for modem0_report
 expect_eq "a +CDS status report was sent for that TP-MR" \
     "$(jq_py '[(e["modem"], e["mr"], e["number"], e["st"]) for e in events if e["event"] == "report" and e["modem"] == 0] == [(0, msgs[-1]["mr"], "13800138006", 0)]')" \
     "True"
@@ -310,7 +323,7 @@ kill -USR1 "$SIM_PID"
 wait_for grep -q '"event":"counters"' "$MLOG"
 expect_eq "SIGUSR1 logs the counters" \
     "$(jq_py '[(e["modem"], e["sent"], e["hangups"]) for e in events if e["event"] == "counters"]')" \
-    "[(0, 6, 0), (1, 11, 2)]"
+    "[(0, 6, 0), (1, 12, 2)]"
 
 kill "$SIM_PID"
 set +e

@@ -143,10 +143,19 @@ ok "event status: counts and reach by district and group"
 # 3. The same event again (another stream entry) is a duplicate.
 json=$(rcli XRANGE t:events - + COUNT 1 | sed -n 3p)
 rcli XADD t:events '*' event "$json" >/dev/null
-wait_for grep -q "duplicate" "$T/daemon.log"
-sleep 0.5
-expect_eq "duplicate not sent" "$(wc -l < "$MLOG" | tr -d ' ')" 4
+# A barrier behind it in the stream, to a4 alone (in no other event's
+# audience): once it is sent and the outbox is idle, whatever the
+# duplicate would have sent is in the mock's log.  The log line alone
+# comes before any sending.
+expect_rc 0 cc publish --id bar1 --department mzj --template subsidy_notice \
+    --groups elderly --districts 330602001 $P1
+wait_for ev_done mzj bar1
+wait_for outbox_idle
 expect_eq "duplicates counted" "$(ev_field mzj e1 duplicates)" 1
+expect_eq "the duplicate made no event" "$(rcli HGET t:ev:ids mzj/bar1)" 2
+expect_eq "duplicate not sent: e1's 4 and the barrier's 1" \
+    "$(sent_to "$MLOG" | tr '\n' ' ')/$(wc -l < "$MLOG" | tr -d ' ')" \
+    "13800130001 13800130002 13800130003 13800130004 13800130009 /5"
 ok "duplicates are acknowledged, counted and never sent"
 
 # 4. Bad events go to the dead-letter stream with their reason.
@@ -169,6 +178,7 @@ rcli XADD t:events '*' event "$(ev b6 mzj elderly 330683 subsidy_notice "$PAST")
 rcli XADD t:events '*' nothing here >/dev/null
 dead_count() { [ "$(rcli XLEN t:events:rejected)" -ge 8 ]; }
 wait_for dead_count
+wait_for outbox_idle
 rcli XRANGE t:events:rejected - + > "$T/dead"
 expect_grep "JSON" "$T/dead"
 expect_grep "unknown department 'nosuch'" "$T/dead"
@@ -179,7 +189,7 @@ expect_grep "params.detail: missing" "$T/dead"
 expect_grep "expires" "$T/dead"
 expect_grep "no 'event' field" "$T/dead"
 expect_grep "stream_id" "$T/dead"
-expect_eq "nothing sent for bad events" "$(wc -l < "$MLOG" | tr -d ' ')" 4
+expect_eq "nothing sent for bad events" "$(wc -l < "$MLOG" | tr -d ' ')" 5
 expect_eq "stream fully acknowledged" \
     "$(rcli XPENDING t:events civicastd | head -1)" 0
 ok "rejected events dead-lettered with reasons, stream never blocked"
@@ -191,7 +201,7 @@ wait_for ev_is mzj e2 state scheduled
 expect_rc 0 cc event cancel --department mzj e2
 expect_grep "cancelled" "$T/out"
 wait_for ev_is mzj e2 messages_by_state.cancelled 3
-expect_eq "cancelled: nothing sent" "$(wc -l < "$MLOG" | tr -d ' ')" 4
+expect_eq "cancelled: nothing sent" "$(wc -l < "$MLOG" | tr -d ' ')" 5
 expect_rc 0 cc audit list --count 5
 expect_grep "action=event-cancel" "$T/out"
 ok "event cancel stops every message not yet handed over"
@@ -207,7 +217,7 @@ wait_for ev_done mzj e4
 expect_eq "updated event cancelled" "$(ev_field mzj e3 state)" cancelled
 expect_eq "update sent to its own audience" \
     "$(ev_field mzj e4 messages_by_state.sent)" 2
-expect_eq "mock requests" "$(wc -l < "$MLOG" | tr -d ' ')" 6
+expect_eq "mock requests" "$(wc -l < "$MLOG" | tr -d ' ')" 7
 rcli XADD t:events '*' event "{\"id\":\"u9\",\"department\":\"mzj\",\"sent\":\"$NOW\",\"kind\":\"cancel\",\"references\":\"nosuch\",\"priority\":\"routine\"}" >/dev/null
 wait_for grep -q "no event 'nosuch'" "$T/daemon.log"
 ok "update replaces an event; an unknown reference is rejected"
@@ -218,10 +228,10 @@ payload=$(python3 -c 'import json,sys; print(json.dumps({"event": sys.argv[1], "
 rcli PUBLISH t:publish "$payload" >/dev/null
 wait_for ev_done yjj w1
 expect_eq "emergency reaches the opted-out phone" \
-    "$(tail -n +7 "$MLOG" | grep -c 13800130005)" 1
+    "$(tail -n +8 "$MLOG" | grep -c 13800130005)" 1
 expect_eq "area-wide: every resident of the township, once per phone" \
     "$(ev_field yjj w1 messages_by_state.sent)" 5
-tail -n +7 "$MLOG" | head -1 | grep -q '【嵊州应急】嵊州市气象台' || fail "warning text"
+tail -n +8 "$MLOG" | head -1 | grep -q '【嵊州应急】嵊州市气象台' || fail "warning text"
 ok "emergency via Pub/Sub: area-wide, opt-outs ignored"
 
 # 8. Expiry: a provider that keeps failing; messages end as expired.

@@ -83,7 +83,7 @@ expect_eq "e1 reach kept" "$(rcli EXISTS t:ev:1:reach)" 1
 expect_eq "e1 marked" "$(rcli HGET t:ev:1 purged_messages)" 3
 expect_eq "e1 listed" "$(rcli ZSCORE t:events:list 1 | grep -c .)" 1
 expect_eq "scheduled e2 not purged" "$(msgs 2)" 3
-expect_eq "e2 not marked" "$(rcli HEXISTS t:ev:2 purged)" 0
+expect_eq "e2 not marked" "$(rcli HEXISTS t:ev:2 purged_messages)" 0
 expect_eq "e2 still scheduled" "$(ev_field e2 state)" scheduled
 
 # 4. What people look at is as before.

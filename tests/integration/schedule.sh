@@ -104,8 +104,12 @@ span = (times[-1] - times[0]) / 1000.0
 rate = (len(times) - 1) / span
 print("p1: %d requests, %.1f/s, worst 1-second window %d" %
       (len(times), rate, worst))
-# 20/s, burst 2: never more than 22 in a second, across both daemons.
-assert worst <= 22, worst
+# 20/s, burst 2: the shared limiter admits at most 22 in a second across
+# both daemons (exactly checked, admission by admission, by rate-lua.sh
+# and test-rate).  These are arrival times at the mock: under load, HTTP
+# delay between admission and arrival can bunch two more into a second.
+# A limit that is not shared would show about 40.
+assert worst <= 24, worst
 assert 17 <= rate <= 21, rate
 # The emergency (event 2) went out within a second of acceptance, and
 # overtook the queued routine messages: while it was going out only the
@@ -122,7 +126,12 @@ assert len(during) <= 8, len(during)
 PY
 expect_eq "routine all sent" "$(field 1 n:sent)" 200
 ok "provider rate held across two daemons; emergency first, within 1 s"
-grep -q "via p1" "$T/daemon-a.log" "$T/daemon-b.log" || true
+# The rate above is shared only if both daemons sent through p1.
+for d in a b; do
+	grep -q "via p1: sent" "$T/daemon-$d.log" ||
+	    fail "daemon $d sent nothing through p1: the rate was not shared"
+done
+ok "both daemons sent through p1"
 
 # 2. Per-recipient caps: a second routine broadcast to the same phones
 # waits for tomorrow; nothing is sent, nothing is lost.
@@ -132,9 +141,12 @@ expect_rc 0 cc publish --id r2 --department mzj --template subsidy_notice \
 queued_all() {
 	[ "$(field 3 n:queued)" = 200 ] && [ "$(rcli ZCARD t:retry)" -ge 200 ]
 }
+n2=$(wc -l < "$T/mock2.jsonl")
 wait_for queued_all
-sleep 1
+# All 200 are deferred (in the retry zset, due tomorrow): none can go.
 expect_eq "nothing sent over the cap" "$(wc -l < "$T/mock1.jsonl")" "$n1"
+expect_eq "nothing sent over the cap through p2" \
+    "$(wc -l < "$T/mock2.jsonl")" "$n2"
 at=$(rcli ZRANGE t:retry 0 0 WITHSCORES | sed -n 2p)
 [ "$at" -gt "$(($(date +%s) * 1000 + 60000))" ] || fail "deferred to $at"
 ok "per-recipient cap: deferred to the next day, kept queued"
@@ -176,29 +188,43 @@ assert len(got) == 200, len(got)
 PY
 ok "failover: p1 answering 503 set aside, everything went through p2"
 
-# 4. Quiet hours: a window around now holds routine messages; urgent
-# ones still go.
+# 4. Quiet hours: a window around now (an hour before to two after)
+# holds routine messages; urgent ones still go.
 now_h=$(TZ=Asia/Shanghai date +%-H)
-start_h=$(printf '%02d:00' "$now_h")
-end_h=$(printf '%02d:59' "$now_h")
+start_h=$(printf '%02d:00' $(((now_h + 23) % 24)))
+end_h=$(printf '%02d:00' $(((now_h + 2) % 24)))
 for i in a b; do
 	sed -i "s/^quiet_hours = .*/quiet_hours = { start = \"$start_h\"; end = \"$end_h\"; };/" "$T/$i.conf"
 	eval "kill -HUP \$PID_$i"
 done
-wait_for grep -q "configuration reloaded" "$T/daemon-a.log"
-sleep 0.5
+# Both daemons (their logs are appended to since the restart: count).
+for i in a b; do
+	wait_for grep -q "configuration reloaded" "$T/daemon-$i.log"
+done
 cat >> "$T/res.csv" <<'CSV'
 q001,13800133001,330683105,elderly,静
 CSV
 CONF="$T/a.conf"
 expect_rc 0 cc resident import "$T/res.csv"
-n2=$(wc -l < "$T/mock2.jsonl")
 expect_rc 0 cc publish --id q1 --department mzj --template subsidy_notice \
     --districts 330683105 $P
-sleep 2
+queued_q1() {
+	[ "$(field 5 n:queued)" = 1 ] && [ "$(field 5 state)" = active ]
+}
+wait_for queued_q1
+# An urgent message to the same phone, published after it, goes; once
+# it has, the routine one would have gone before it were it not held.
+expect_rc 0 cc publish --id u2 --department mzj --priority urgent \
+    --template subsidy_notice --districts 330683105 $P
+wait_for done_state 6
+expect_eq "urgent sent in quiet hours" "$(field 6 n:sent)" 1
 expect_eq "routine held in quiet hours" "$(field 5 n:queued)" 1
-expect_eq "nothing sent" "$(wc -l < "$T/mock2.jsonl")" "$n2"
-ok "quiet hours hold routine messages"
+expect_eq "nothing of the routine event reached a provider" \
+    "$(python3 -c 'import json, sys
+print(sum(1 for f in sys.argv[1:] for l in open(f)
+          if json.loads(l).get("ref", "").startswith("5:")))' \
+    "$T/mock1.jsonl" "$T/mock2.jsonl")" 0
+ok "quiet hours hold routine messages; urgent ones go"
 
 kill "$PID_a" "$PID_b"
 wait "$PID_a" "$PID_b" 2>/dev/null || true

@@ -31,6 +31,8 @@ VGLOG="$T/valgrind.log"
 # vg_clean LOG WHAT: fail when memcheck reported anything that matters.
 VG_BAD='Invalid (read|write|free)|uninitialised|definitely lost|indirectly lost|Mismatched free|Source and destination overlap'
 vg_clean() {
+	# No log is no evidence: valgrind writes one even when clean.
+	[ -f "$1" ] || fail "valgrind: $2: no log $1"
 	if grep -q -E "$VG_BAD" "$1"; then
 		grep -E -B2 -A25 "$VG_BAD" "$1" | head -120 >&2
 		fail "valgrind: $2"
