@@ -1,7 +1,7 @@
 /*
- * conf-int.h: what conf.c and conf-check.c share; not for other files.
+ * conf-int.h: what conf-load.c and conf-check.c share; not for other files.
  *
- * A conf_ctx is one load of one file: conf.c walks it against the key
+ * A conf_ctx is one load of one file: conf-load.c walks it against the key
  * table, conf-check.c collects its problems and checks across sections.
  */
 #ifndef CIVICAST_CONF_INT_H
@@ -25,7 +25,7 @@ struct conf_ctx {
 	int			 full;		/* CONF_ERRORS_MAX reached */
 };
 
-/* conf.c */
+/* conf-load.c */
 const char	*conf_child(const char *path, const char *prefix);
 int		 conf_is_array(const config_setting_t *);
 int		 conf_channel_kind(const config_setting_t *);

@@ -3,7 +3,7 @@
  *
  * Every key the file may hold is one row: its path ("redis.port",
  * "departments.[].max_audience"), type, range, default, whether a SIGHUP
- * reload applies it, and where conf.c stores it.  conf.c walks the
+ * reload applies it, and where conf-load.c stores it.  conf-load.c walks the
  * libconfig tree against these rows, so adding a key is adding a row (and
  * a field in struct conf).
  */

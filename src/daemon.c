@@ -37,7 +37,7 @@
 
 static void	daemon_finish(struct daemon *);
 
-/* The instance name in force (conf.c defaults it to the host name). */
+/* The instance name in force (conf-load.c defaults it to the host name). */
 static const char *
 daemon_instance(const struct daemon *d)
 {

@@ -1,5 +1,5 @@
 /*
- * conf.c: load civicast.conf by walking the libconfig tree against the
+ * conf-load.c: load civicast.conf by walking the libconfig tree against the
  * key table in conf-table.c.  What one key alone cannot say (references
  * between sections, a modem's device or IMEI, ...) is checked in
  * conf-check.c; secret files are read in secret.c.
