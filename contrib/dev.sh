@@ -41,14 +41,20 @@ deps() {
 	    --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build FLAVOUR [configure args...]: configure (again when the arguments
-# or configure changed) and make in build/FLAVOUR.
+# build FLAVOUR [configure args...]: configure (again when configure
+# changed; from an empty directory when the arguments did, since make
+# rebuilds nothing for new CFLAGS) and make in build/FLAVOUR.
 build() {
 	local flavour=$1; shift
 	if [ ! -x configure ] || [ configure.ac -nt configure ] ||
 	    [ Makefile.am -nt Makefile.in ]; then
 		say "autoreconf"
 		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+	fi
+	if [ -f "build/$flavour/Makefile" ] &&
+	    [ "$(cat "build/$flavour/.dev-args" 2>/dev/null)" != "$*" ]; then
+		say "new configure arguments: emptying build/$flavour"
+		rm -rf "build/$flavour"
 	fi
 	mkdir -p "build/$flavour"
 	(
