@@ -129,16 +129,16 @@ fuzz_stage() {
 }
 
 distcheck_stage() {
-	rm -f build/default/distcheck.log
-	build default || return
+	rm -f build/dist/distcheck.log
+	build dist --enable-werror || return
 	say "make distcheck"
-	(cd build/default && make -s distcheck >distcheck.log 2>&1) || {
-		tail -40 build/default/distcheck.log
-		echo "make distcheck failed; see build/default/distcheck.log"
+	(cd build/dist && make -s distcheck >distcheck.log 2>&1) || {
+		tail -40 build/dist/distcheck.log
+		echo "make distcheck failed; see build/dist/distcheck.log"
 		return 1
 	}
 	grep -E '^civicast-.* archives ready for distribution' \
-	    build/default/distcheck.log || true
+	    build/dist/distcheck.log || true
 }
 
 test_all() {
@@ -153,7 +153,7 @@ test_all() {
 	# the clang build and the plain build inside distcheck run.
 	counts "gcc ASan+UBSan build" build/sanitizers/test-suite.log
 	counts "clang build" build/clang/test-suite.log
-	counts "distcheck build" build/default/distcheck.log
+	counts "distcheck build" build/dist/distcheck.log
 	fuzzcounts build/fuzz/fuzz.out
 	printf 'times:\n%s  %-30s %4d s\n' "$times" total "$SECONDS"
 	if [ -n "$failed" ]; then
