@@ -609,6 +609,82 @@ conf_same_walk(const struct conf_key *table, size_t ntable,
 	return (1);
 }
 
+/*
+ * The restart keys whose storage a reload swaps: leaves at the top or in a
+ * group, and whole lists (their elements move with them).  One test for
+ * conf_restart_keys() and conf_keep_restart(), so what a reload warns
+ * about is what it keeps.
+ */
+static int
+conf_is_restart_leaf(const struct conf_key *k)
+{
+	return (k->apply == CONF_RESTART && k->type != CONF_T_GROUP &&
+	    strstr(k->path, ".[]") == NULL);
+}
+
+/* How many bytes a row of this type takes at its offset. */
+static size_t
+conf_type_size(enum conf_type type)
+{
+	switch (type) {
+	case CONF_T_STRING:
+		return (sizeof (char *));
+	case CONF_T_INT:
+	case CONF_T_BOOL:
+	case CONF_T_ENUM:
+		return (sizeof (int));
+	case CONF_T_ULONG:
+		return (sizeof (unsigned long));
+	case CONF_T_PRIOLIST:
+		return (sizeof (unsigned int));
+	case CONF_T_RATE:
+		return (sizeof (struct conf_rate));
+	case CONF_T_STRARRAY:
+		return (sizeof (char **));
+	case CONF_T_LIST:
+		return (sizeof (void *));
+	case CONF_T_GROUP:
+		break;
+	}
+	return (0);
+}
+
+static void
+conf_swap_bytes(char *a, char *b, size_t len)
+{
+	char	t;
+
+	while (len-- > 0) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/*
+ * Keep the restart-only values in force across a reload.  Swapping rather
+ * than copying means no deep copy and no double free: the old conf, about
+ * to be freed, takes the unused new values.
+ */
+void
+conf_keep_restart(struct conf *new, struct conf *old)
+{
+	const struct conf_key	*table, *k;
+	size_t			 ntable, i;
+
+	table = conf_table(&ntable);
+	for (i = 0; i < ntable; i++) {
+		k = &table[i];
+		if (!conf_is_restart_leaf(k))
+			continue;
+		conf_swap_bytes((char *)new + k->off, (char *)old + k->off,
+		    conf_type_size(k->type));
+		if (k->type == CONF_T_STRARRAY || k->type == CONF_T_LIST)
+			conf_swap_bytes((char *)new + k->noff,
+			    (char *)old + k->noff, sizeof (size_t));
+	}
+}
+
 /* Names of keys that differ between old and new and need a restart. */
 size_t
 conf_restart_keys(const struct conf *old, const struct conf *new,
@@ -620,10 +696,7 @@ conf_restart_keys(const struct conf *old, const struct conf *new,
 	table = conf_table(&ntable);
 	for (i = 0; i < ntable && n < max; i++) {
 		k = &table[i];
-		/* Leaves at the top or in a group; whole restart lists. */
-		if (strstr(k->path, ".[]") != NULL)
-			continue;
-		if (k->apply != CONF_RESTART || k->type == CONF_T_GROUP)
+		if (!conf_is_restart_leaf(k))
 			continue;
 		if (!conf_same(table, ntable, k, (const char *)old,
 		    (const char *)new))

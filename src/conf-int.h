@@ -13,7 +13,8 @@
 
 #include "compat.h"
 #include "conf.h"
-#include "conf-table.h"
+
+struct conf_key;
 
 struct conf_ctx {
 	const char		*file;

@@ -170,7 +170,7 @@ conf_set_strarray(struct conf_ctx *ctx, const struct conf_key *k,
     const config_setting_t *s, const char *dpath, char *base)
 {
 	const config_setting_t	 *e;
-	const char		 *v, *why;
+	const char		 *v, *why = NULL;
 	char			**array;
 	int			  n, i;
 	size_t			  good = 0;

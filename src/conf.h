@@ -217,6 +217,11 @@ void		 conf_errors_free(struct conf_errors *);
  */
 size_t		 conf_restart_keys(const struct conf *old, const struct conf *new,
 		    const char **names, size_t max);
+/*
+ * Swap the value of every restart key (as conf_restart_keys() knows them)
+ * between new and old, so new carries the running values.
+ */
+void		 conf_keep_restart(struct conf *new, struct conf *old);
 
 /* The group with this id, or NULL. */
 const struct conf_group *conf_group_find(const struct conf *, const char *id);

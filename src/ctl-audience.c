@@ -53,9 +53,16 @@ void
 ctl_audience_query(struct ctl *ctl, const struct ctl_audience *a,
     struct audience_query *q)
 {
-	char	*cause;
+	struct district_table	*dt;
+	char			*cause;
 
-	if (audience_query_make(q, ctl->conf, ctl_districts(ctl), a->groups,
+	/*
+	 * ctl_districts() loads ctl->conf: call it before reading ctl->conf,
+	 * not beside it in the argument list, whose order C leaves open
+	 * (clang reads ctl->conf first, still NULL).
+	 */
+	dt = ctl_districts(ctl);
+	if (audience_query_make(q, ctl_conf(ctl), dt, a->groups,
 	    a->match, a->districts, a->exclude, &cause) != 0) {
 		ctl_warnx("%s", cause);
 		free(cause);

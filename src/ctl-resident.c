@@ -192,7 +192,7 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 	enum csv_encoding	 enc;
 	const char		*path, *name;
 	char			*raw, *text, *cause;
-	size_t			 rawlen, textlen, nbatch = 0;
+	size_t			 rawlen, textlen, nbatch = 0, ncols;
 	int			 ch, dry = 0, r, tty;
 	int			 col_id, col_phone, col_district, col_groups;
 	int			 col_name;
@@ -252,7 +252,7 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 		free(text);
 		return (CTL_FAIL);
 	}
-	size_t ncols = rec.nfields;
+	ncols = rec.nfields;
 
 	memset(&seen, 0, sizeof seen);
 	memset(&st, 0, sizeof st);

@@ -314,61 +314,19 @@ daemon_stop(struct daemon *d, const char *why)
 	daemon_stop_done(d);	/* drop the count held during the loop */
 }
 
-static void
-daemon_swap_str(char **a, char **b)
-{
-	char	*t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-static void
-daemon_swap_int(int *a, int *b)
-{
-	int	t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
 /*
- * Keep the restart-only values in force: swap them between the new conf
- * and the old one, so the new conf carries the running values and the old
- * one (about to be freed) the unused new ones.  Swapping rather than
- * copying means no deep copy and no double free.  The fields are those
- * marked "(restart)" in conf.h: the redis.* keys (rconn and the key names
- * were built from them), daemon.instance, daemon.pidfile and channels.
+ * Keep the restart-only values in force: the table's CONF_RESTART rows
+ * (conf_keep_restart()).  The new routes were validated against the new
+ * channels, which only a restart starts; if one names a channel that is
+ * not running, keep the old routes too.
  */
 static void
 daemon_keep_restart(struct conf *new, struct conf *old)
 {
-	struct conf_channel	*ch;
 	struct conf_route	*rt;
-	size_t			 nch, i, j;
+	size_t			 nrt, i, j;
 
-	daemon_swap_str(&new->redis_host, &old->redis_host);
-	daemon_swap_int(&new->redis_port, &old->redis_port);
-	daemon_swap_str(&new->redis_socket, &old->redis_socket);
-	daemon_swap_str(&new->redis_password_file, &old->redis_password_file);
-	daemon_swap_str(&new->redis_user, &old->redis_user);
-	daemon_swap_str(&new->redis_prefix, &old->redis_prefix);
-	daemon_swap_int(&new->redis_db, &old->redis_db);
-	daemon_swap_int(&new->redis_timeout, &old->redis_timeout);
-	daemon_swap_str(&new->instance, &old->instance);
-	daemon_swap_str(&new->pidfile, &old->pidfile);
-
-	ch = new->channels;
-	nch = new->nchannels;
-	new->channels = old->channels;
-	new->nchannels = old->nchannels;
-	old->channels = ch;
-	old->nchannels = nch;
-
-	/*
-	 * The new routes were validated against the new channels; if one
-	 * names a channel that is not running, keep the old routes too.
-	 */
+	conf_keep_restart(new, old);
 	for (i = 0; i < new->nroutes; i++) {
 		for (j = 0; j < new->routes[i].nchannels; j++) {
 			if (conf_channel_find(new,
@@ -380,9 +338,9 @@ daemon_keep_restart(struct conf *new, struct conf *old)
 			rt = new->routes;
 			new->routes = old->routes;
 			old->routes = rt;
-			nch = new->nroutes;
+			nrt = new->nroutes;
 			new->nroutes = old->nroutes;
-			old->nroutes = nch;
+			old->nroutes = nrt;
 			return;
 		}
 	}

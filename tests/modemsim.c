@@ -1722,13 +1722,16 @@ main(int argc, char **argv)
 	 * Precise timers: libevent's default monotonic clock on Linux is
 	 * the coarse one (4 ms ticks here), which would blur --latency.
 	 */
-	struct event_config	*cfg;
+	{
+		struct event_config	*cfg;
 
-	if ((cfg = event_config_new()) == NULL ||
-	    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER) != 0 ||
-	    (base = event_base_new_with_config(cfg)) == NULL)
-		fatalx("event_base_new");
-	event_config_free(cfg);
+		if ((cfg = event_config_new()) == NULL ||
+		    event_config_set_flag(cfg,
+		    EVENT_BASE_FLAG_PRECISE_TIMER) != 0 ||
+		    (base = event_base_new_with_config(cfg)) == NULL)
+			fatalx("event_base_new");
+		event_config_free(cfg);
+	}
 
 	modems = xcalloc((size_t)nmodems, sizeof *modems);
 	for (k = 0; k < nmodems; k++) {

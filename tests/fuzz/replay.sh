@@ -6,7 +6,9 @@ set -eu
 LSAN_OPTIONS="suppressions=$top_srcdir/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 n=0
-for t in phone csv conf tmpl bevent pdu at; do
+for src in "$top_srcdir"/tests/fuzz/fuzz-*.c; do
+	t=${src##*/fuzz-}
+	t=${t%.c}
 	# Files, not the directory: libFuzzer runs files once, fuzzes directories.
 	"$top_builddir/tests/fuzz/fuzz-$t" "$top_srcdir/tests/fuzz/corpus/$t"/*
 	n=$((n + 1))

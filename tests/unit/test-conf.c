@@ -482,7 +482,7 @@ static void
 test_restart_keys(void **state)
 {
 	struct conf_errors	 errs;
-	struct conf		*a, *b;
+	struct conf		*a, *b, *c;
 	const char		*names[16];
 	size_t			 n;
 
@@ -523,6 +523,23 @@ test_restart_keys(void **state)
 	/* port, password_file, user, prefix, db, timeout, instance, pidfile */
 	assert_int_equal(n, 9);
 	assert_string_equal(names[n - 1], "channels");
+
+	/*
+	 * A reload from a (running) to b keeps every key it warns about:
+	 * afterwards b differs from a copy of a in no restart key, a holds
+	 * the nine unused values, and b keeps its reloadable ones.
+	 */
+	c = load("good.conf", &errs);
+	assert_non_null(c);
+	conf_errors_free(&errs);
+	conf_keep_restart(b, a);
+	assert_int_equal(conf_restart_keys(c, b, names, nitems(names)), 0);
+	assert_int_equal(conf_restart_keys(c, a, names, nitems(names)), 9);
+	assert_string_equal(b->redis_host, c->redis_host);
+	assert_int_equal(b->nchannels, c->nchannels);
+	assert_string_equal(b->channels[0].id, c->channels[0].id);
+	assert_int_equal(b->log_level, LOG_LEVEL_INFO);
+	conf_free(c);
 	conf_free(a);
 	conf_free(b);
 	conf_errors_free(&errs);

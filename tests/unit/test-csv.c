@@ -436,10 +436,10 @@ test_big_record(void **state)
 static void
 test_column(void **state)
 {
-	char			*f[] = {
-		"\xef\xbb\xbf Name ", "PHONE", "\t手机 ",
-		"\xe3\x80\x80区划\xe3\x80\x80", "", "name2"
-	};
+	char			 f0[] = "\xef\xbb\xbf Name ", f1[] = "PHONE";
+	char			 f2[] = "\t手机 ", f4[] = "", f5[] = "name2";
+	char			 f3[] = "\xe3\x80\x80区划\xe3\x80\x80";
+	char			*f[] = { f0, f1, f2, f3, f4, f5 };
 	struct csv_record	 h = { f, nitems(f), 1 };
 
 	assert_int_equal(csv_column(&h, "name"), 0);

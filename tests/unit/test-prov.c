@@ -121,8 +121,9 @@ test_raw_and_headers(void **state)
 	struct http_request	 req;
 	struct channel_msg	 m = msg_cn;
 	char			*cause;
-	char			*hdrs[] = { "X-Ref: ${ref}",
-			    "content-type: text/plain" };
+	char			 h0[] = "X-Ref: ${ref}";
+	char			 h1[] = "content-type: text/plain";
+	char			*hdrs[] = { h0, h1 };
 
 	m.text = "a&b \"c\"";
 	chan_init(&cc, "POST", "http://h/", "${text}", "text/plain");
