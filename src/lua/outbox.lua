@@ -123,14 +123,18 @@ local function finish_unsent(e, r, state, now)
 	return 1
 end
 
--- Close an event whose messages are all final.
+-- Close an event whose messages are all final: expired when any of them
+-- ran out of time (its last messages may expire one by one, when taken
+-- or deferred past `expires`, before tick() stops the event), else done.
 local function maybe_done(e)
 	local k = evkey(e)
 	flush_counts()
-	local st = redis.call('HMGET', k, 'state', 'n:queued', 'n:sending')
+	local st = redis.call('HMGET', k, 'state', 'n:queued', 'n:sending',
+	    'n:expired')
 	if st[1] == 'active' and tonumber(st[2] or '0') == 0 and
 	    tonumber(st[3] or '0') == 0 then
-		redis.call('HSET', k, 'state', 'done')
+		redis.call('HSET', k, 'state',
+		    tonumber(st[4] or '0') > 0 and 'expired' or 'done')
 	end
 end
 
