@@ -95,6 +95,139 @@ ctl_usage_all(FILE *f)
 	    "3 Redis unreachable.\nSee civicast(1).\n");
 }
 
+/*
+ * civicast help [FAMILY [COMMAND]]: the usage of the commands named, from
+ * the same table the dispatcher uses.
+ */
+static int
+ctl_help(int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd;
+	size_t			 i, n = 0;
+
+	if (argc == 0) {
+		ctl_usage_all(stdout);
+		return (CTL_OK);
+	}
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			if (strcmp(cmd->family, argv[0]) != 0)
+				continue;
+			if (argc > 1 && (cmd->name == NULL ||
+			    strcmp(cmd->name, argv[1]) != 0))
+				continue;
+			ctl_usage(stdout, cmd);
+			n++;
+		}
+	}
+	if (n == 0) {
+		ctl_warnx("help: no command %s%s%s (civicast help lists them)",
+		    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		return (CTL_USAGE);
+	}
+	return (CTL_OK);
+}
+
+/* The --options a usage string names, space-separated, into f. */
+static void
+ctl_print_options(FILE *f, const char *args)
+{
+	const char	*p = args;
+	size_t		 len;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
+		if (len > 0)
+			fprintf(f, " --%.*s", (int)len, p + 2);
+		p += 2 + len;
+	}
+	fprintf(f, " --help");
+}
+
+/* 1 when cmd is the first row of its family in the tables. */
+static int
+ctl_family_first(const struct ctl_cmd *cmd)
+{
+	const struct ctl_cmd	*c;
+	size_t			 i;
+
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (c = ctl_tables[i]; c->family != NULL; c++) {
+			if (c == cmd)
+				return (1);
+			if (strcmp(c->family, cmd->family) == 0)
+				return (0);
+		}
+	}
+	return (0);
+}
+
+/*
+ * civicast completion bash: a bash completion script made from the
+ * command table, so that it knows every command and option this build
+ * has (source it, or install it in bash-completion's directory).
+ */
+static int
+ctl_completion(int argc, char **argv)
+{
+	const struct ctl_cmd	*cmd, *c2;
+	size_t			 i, j;
+
+	if (argc != 1 || strcmp(argv[0], "bash") != 0) {
+		ctl_warnx("completion: only 'civicast completion bash' is "
+		    "known");
+		return (CTL_USAGE);
+	}
+	printf("# bash completion for civicast, made by 'civicast completion "
+	    "bash'\n_civicast()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]}"
+	    "\n\tlocal fam=${COMP_WORDS[1]} sub=${COMP_WORDS[2]}\n"
+	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	    "\t\tCOMPREPLY=($(compgen -W \"help completion");
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			if (ctl_family_first(cmd))
+				printf(" %s", cmd->family);
+		}
+	}
+	printf("\" -- \"$cur\"))\n\t\treturn\n\tfi\n"
+	    "\tif [ \"$COMP_CWORD\" -eq 2 ]; then\n\t\tcase \"$fam\" in\n");
+	/* The second word: a family's commands, from every table. */
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			if (cmd->name == NULL || !ctl_family_first(cmd))
+				continue;
+			printf("\t\t%s) COMPREPLY=($(compgen -W \"",
+			    cmd->family);
+			for (j = 0; j < nitems(ctl_tables); j++) {
+				for (c2 = ctl_tables[j]; c2->family != NULL;
+				    c2++) {
+					if (c2->name != NULL &&
+					    strcmp(c2->family,
+					    cmd->family) == 0)
+						printf(" %s", c2->name);
+				}
+			}
+			printf("\" -- \"$cur\")); return ;;\n");
+		}
+	}
+	printf("\t\tesac\n\tfi\n\tcase \"$fam $sub\" in\n");
+	/* Then a command's options. */
+	for (i = 0; i < nitems(ctl_tables); i++) {
+		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
+			if (cmd->name != NULL)
+				printf("\t\"%s %s\")\n", cmd->family,
+				    cmd->name);
+			else
+				printf("\t\"%s \"*)\n", cmd->family);
+			printf("\t\tCOMPREPLY=($(compgen -W \"");
+			ctl_print_options(stdout, cmd->args);
+			printf("\" -- \"$cur\")); return ;;\n");
+		}
+	}
+	printf("\tesac\n}\ncomplete -o default -F _civicast civicast\n");
+	return (CTL_OK);
+}
+
 /* Parse the command's options; handles --help and errors. */
 int
 ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
@@ -260,10 +393,14 @@ main(int argc, char **argv)
 	log_init(1, LOG_LEVEL_WARN, "civicast");
 	argc = ctl_globals(&ctl, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	    strcmp(argv[1], "--help") == 0) {
 		ctl_usage_all(argc < 2 ? stderr : stdout);
 		return (argc < 2 ? CTL_USAGE : CTL_OK);
 	}
+	if (strcmp(argv[1], "help") == 0)
+		return (ctl_help(argc - 2, argv + 2));
+	if (strcmp(argv[1], "completion") == 0)
+		return (ctl_completion(argc - 2, argv + 2));
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("civicast %s\n", PACKAGE_VERSION);
 		return (CTL_OK);
