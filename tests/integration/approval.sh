@@ -188,7 +188,7 @@ expect_eq "still cancelled" "$(rcli HGET "t:ev:$e" state)" cancelled
 ok "approve or reject after a cancel fails clearly and changes nothing"
 
 # 8. A held event expires like any other: then it cannot be approved.
-SOON=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)
+SOON=$(date -u -d '+6 seconds' +%Y-%m-%dT%H:%M:%SZ)
 publish "$(ev t1 mzj alice "$SOON")"
 held "$e"
 i=0
