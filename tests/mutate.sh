@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import os
 import random
+import signal
 import re
 import shutil
 import subprocess
@@ -318,15 +319,56 @@ def diff_of(mu):
 	return '\n'.join(d)
 
 
+def reap(tmpdir):
+	"""Stop what a test left running in its TMPDIR (a redis-server
+	daemonizes out of the test's process group), then remove it."""
+	for d, _, fs in os.walk(tmpdir):
+		for fn in fs:
+			if fn.endswith('.pid'):
+				try:
+					pid = int(open(os.path.join(d, fn)).read())
+					os.kill(pid, signal.SIGKILL)
+				except (ValueError, OSError):
+					pass
+	shutil.rmtree(tmpdir, ignore_errors=True)
+
+
 def run(cmd, cwd, timeout, env=None, log=None):
-	"""Run cmd; returns its exit status, 124 on timeout."""
+	"""Run cmd in its own process group, with its own TMPDIR; returns
+	its exit status, 124 on timeout (the whole group is killed)."""
+	tmpdir = tempfile.mkdtemp(prefix='t.', dir=TMP[0])
+	env = dict(env or os.environ, TMPDIR=tmpdir)
+	p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+	    stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+	    start_new_session=True)
 	try:
-		p = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout,
-		    stdin=subprocess.DEVNULL, stdout=log or subprocess.DEVNULL,
-		    stderr=subprocess.STDOUT, start_new_session=True)
-		return p.returncode
-	except subprocess.TimeoutExpired as e:
-		return 124
+		rc = p.wait(timeout=timeout)
+	except subprocess.TimeoutExpired:
+		rc = 124
+	except BaseException:
+		rc = None
+	for sig in (signal.SIGTERM, signal.SIGKILL):
+		try:
+			os.killpg(p.pid, sig)
+		except OSError:
+			break
+		if sig == signal.SIGTERM:
+			try:
+				p.wait(timeout=2)
+			except subprocess.TimeoutExpired:
+				pass
+	p.wait()
+	reap(tmpdir)
+	if rc is None:
+		raise KeyboardInterrupt
+	return rc
+
+
+TMP = [None]
+
+
+def interrupted(*_):
+	raise KeyboardInterrupt
 
 
 def main():
@@ -335,6 +377,8 @@ def main():
 	    help='print the mutants, run nothing')
 	ap.add_argument('--file', action='append', default=[],
 	    help='mutate this file only (repeatable)')
+	ap.add_argument('--tests', default=None, metavar='T1,T2',
+	    help='run these tests for every file instead of the map\'s')
 	ap.add_argument('--all', action='store_true',
 	    help='run the whole suite (make check) for each mutant')
 	ap.add_argument('--sample', type=int, default=0,
@@ -343,8 +387,8 @@ def main():
 	ap.add_argument('--time-box', type=float, default=0,
 	    help='start no mutant after SECONDS (0: no limit)')
 	ap.add_argument('--timeout', type=float, default=0,
-	    help='per-mutant limit of the tests (default: 4 x their time '
-	    'unmutated + 20 s)')
+	    help='per-mutant limit of the tests (default: 3 x their time '
+	    'unmutated + 10 s)')
 	ap.add_argument('--min-score', type=float, default=None,
 	    help='exit 1 when the score is below PERCENT')
 	ap.add_argument('--report', default=None,
@@ -375,7 +419,7 @@ def main():
 		return os.path.exists(os.path.join(SRC, t))
 	tests = {}
 	for f in files:
-		tl = targets.get(f)
+		tl = a.tests.split(',') if a.tests else targets.get(f)
 		if tl is None:
 			b = os.path.splitext(os.path.basename(f))[0]
 			tl = ['tests/unit/test-' + b]
@@ -420,6 +464,9 @@ def main():
 	# A copy of the tree as it is (tracked and new files), built once.
 	t0 = time.time()
 	tmp = tempfile.mkdtemp(prefix='civicast-mutate.')
+	TMP[0] = tmp
+	# A SIGTERM ends the run as ^C does: the copy is removed.
+	signal.signal(signal.SIGTERM, interrupted)
 	root = os.path.join(tmp, 'src')
 	build = os.path.join(tmp, 'build')
 	log = open(os.path.join(tmp, 'mutate.log'), 'w')
@@ -488,7 +535,7 @@ def main():
 			if rc != 0:
 				die('the tests of %s fail on the unmutated tree '
 				    '(exit %d): %s' % (f, rc, ' '.join(tests[f])))
-			limit[f] = a.timeout or (4 * el + 20)
+			limit[f] = a.timeout or (3 * el + 10)
 		print('mutate.sh: built and checked in %.0f s; %d mutants to '
 		    'run' % (time.time() - t0, len(todo)), flush=True)
 
