@@ -214,8 +214,8 @@ def t_outbox_enqueue():
 	reset()
 	e = accept(prio='urgent', now=1000)[1]
 	rows = [res(1, text='自己的正文', d='330683102', g='elderly;disabled'),
-	    res(2, d='330683001', g='')]
-	eq('enqueue: a first chunk', enqueue(e, 0, 3, False, 1100, rows), 2)
+	    res(2, d='330683001', g=''), res(3, d='', g='dibao')]
+	eq('enqueue: a first chunk', enqueue(e, 0, 3, False, 1100, rows), 3)
 	m = msg(e, 1)
 	eq('enqueue: a message', (m['phone'], m['text'], m['d'], m['g'],
 	    m['state'], m['attempts'], m['created']),
@@ -223,24 +223,24 @@ def t_outbox_enqueue():
 	    'queued', '0', '1100'))
 	eq('enqueue: no text field when the text is the event\'s',
 	    'text' in msg(e, 2), False)
-	eq('enqueue: the queue', lrange('evq:' + e), ['1', '2'])
+	eq('enqueue: the queue', lrange('evq:' + e), ['1', '2', '3'])
 	eq('enqueue: counters', (nstate(e), h('ev:' + e, 'messages'),
-	    h('ev:' + e, 'cursor')), ({'queued': 2}, '2', '3'))
+	    h('ev:' + e, 'cursor')), ({'queued': 3}, '3', '3'))
 	eq('enqueue: reach targeted', hall('ev:%s:reach' % e),
 	    {'t:d:330683102': '1', 't:g:elderly': '1', 't:g:disabled': '1',
-	    't:d:330683001': '1'})
+	    't:d:330683001': '1', 't:g:dibao': '1'})
 	eq('enqueue: still resolving before the last chunk',
 	    (h('ev:' + e, 'state'), smembers('events:resolving')),
 	    ('resolving', [e]))
 	eq('enqueue: a chunk applied already is stale',
 	    enqueue(e, 0, 3, False, 1100, rows), -1)
 	eq('enqueue: a stale chunk changes nothing', (nstate(e),
-	    lrange('evq:' + e)), ({'queued': 2}, ['1', '2']))
+	    lrange('evq:' + e)), ({'queued': 3}, ['1', '2', '3']))
 	eq('enqueue: a chunk from ahead of the cursor is stale',
 	    enqueue(e, 5, 6, False, 1100, [res(9)]), -1)
 	r.cmd('SET', P + 'ev:%s:m' % e, 'x')
 	eq('enqueue: the last chunk', enqueue(e, 3, 4, True, 1200,
-	    [res(3, g='elderly')]), 1)
+	    [res(4, g='elderly')]), 1)
 	eq('enqueue: the last chunk starts the event', (h('ev:' + e, 'state'),
 	    h('ev:' + e, 'active'), lrange('active:urgent'),
 	    smembers('events:resolving')), ('active', '1', [e], []))
@@ -278,6 +278,7 @@ def t_outbox_take():
 	eq('take: nothing when nothing is active for the priority',
 	    take(held='routine'), [])
 	eq('take: held priorities stay queued', nstate(e), {'queued': 3})
+	eq('take: no lease, no owner', smembers('inflight:owners'), [])
 	got = take(inst='a', now=2000, lease=30000, mx=2)
 	eq('take: up to MAX', [x[0] for x in got], [e + ':1', e + ':2'])
 	eq('take: what a channel needs', got[0], [e + ':1', '13800130001',
@@ -407,6 +408,18 @@ def t_outbox_done():
 	done('a', 4100, (ids[6], 'ok', 'http1', 'r7', '', 0, 0))
 	eq('done: an old error is cleared', 'error' in msg(e, 7), False)
 
+	# A new error replaces the one of an earlier attempt.
+	reset()
+	e = event(1)
+	take(inst='a', now=2000)
+	done('a', 2100, (e + ':1', 'tempfail', 'http1', '', 'first', 2500, 0))
+	ob('tick', 2500)
+	take(inst='a', now=2600)
+	done('a', 2700, (e + ':1', 'permfail', 'http2', '', 'second', 0, 0))
+	eq('done: the last error is kept', (msg(e, 1)['error'],
+	    msg(e, 1)['state'], msg(e, 1)['channel']), ('second', 'failed',
+	    'http2'))
+
 	# Defer: held by a limit, not an attempt.
 	reset()
 	e = event(2, exp=10000)
@@ -450,8 +463,11 @@ def t_outbox_cancel_during_send():
 	e = accept(id='cx', now=1000)[1]
 	enqueue(e, 0, 4, True, 1000, [res(i) for i in range(1, 5)])
 	take(inst='a', now=2000, mx=3)
+	r.cmd('SET', P + 'ev:%s:m' % e, 'x')
 	eq('cancel: during a send', ob('cancel', 'mzj', 'cx', 2500),
 	    'cancelled')
+	eq('cancel: no match bitmap left', r.cmd('EXISTS', P + 'ev:%s:m' % e),
+	    0)
 	eq('cancel: the event stops and drains', (h('ev:' + e, 'state'),
 	    h('ev:' + e, 'stopped'), smembers('events:draining')),
 	    ('cancelled', '2500', [e]))
@@ -521,6 +537,18 @@ def t_outbox_drain():
 	eq('drain: done draining', (smembers('events:draining'),
 	    lrange('evq:' + e)), ([], []))
 	eq('drain: again, nothing', ob('drain', e, 3300, 3), 0)
+	# A queue may name a message already final (sent after a requeue
+	# race) or one whose record is gone: neither is counted again.
+	e2 = event(2, first=10)
+	r.cmd('HSET', P + 'msg:%s:10' % e2, 'state', 'sent')
+	r.cmd('HINCRBY', P + 'ev:' + e2, 'n:queued', -1)
+	r.cmd('HINCRBY', P + 'ev:' + e2, 'n:sent', 1)
+	r.cmd('RPUSH', P + 'evq:' + e2, 99)
+	ob('stop', e2, 'cancelled', 4000, 'test')
+	eq('drain: a final message and a missing one', ob('drain', e2, 4100,
+	    10), 0)
+	eq('drain: ... are left alone', (msg(e2, 10)['state'], msg(e2, 99),
+	    nstate(e2)), ('sent', {}, {'sent': 1, 'cancelled': 1}))
 	eq('drain: a drained message is not drained twice', nstate(e),
 	    {'expired': 5})
 
@@ -693,6 +721,8 @@ def t_outbox_report():
 	    m['report']), ('delivered', '3000', 'ok'))
 	eq('report: reach delivered', (h('ev:%s:reach' % e, 'd:d:330683102'),
 	    h('ev:%s:reach' % e, 'd:g:elderly')), ('1', '1'))
+	eq('report: a sent message delivered was counted sent already',
+	    h('ev:%s:reach' % e, 's:g:elderly'), '2')
 	eq('report: the reference is used up',
 	    r.cmd('EXISTS', P + 'ref:m1:10:13800130001'), 0)
 	eq('report: a repeated report changes nothing', ob('report', 3100,
@@ -1011,18 +1041,21 @@ def t_registry_fanout():
 	    for i in range(1, 1201)]
 	eq('upsert: a batch over a thousand', upsert(rows), [1] * 1200)
 	eq('count: all of it', phones(groups=['elderly']), 1200)
-	r.cmd('SETBIT', P + 'res:seq', 0, 0)
-	r.cmd('SET', P + 'res:seq', 40000)
-	eq('upsert: a rid far from the others', upsert([('far', ph(5000),
-	    '330683102', 'elderly', 'f')]), [1])
-	upsert([('b1', ph(101), '330683102', 'disabled', 'n'),
-	    ('far', ph(5000), '330683102', 'disabled', 'f')])
-	eq('upsert: scattered bits written', (r.cmd('GETBIT',
-	    P + 'bm:g:disabled', 1), r.cmd('GETBIT', P + 'bm:g:disabled',
-	    40001), r.cmd('GETBIT', P + 'bm:g:elderly', 40001),
-	    r.cmd('GETBIT', P + 'bm:g:elderly', 1)), (1, 1, 0, 0))
-	eq('list: past the first byte range', rg('list', 0, 5,
-	    *q(groups=['disabled'])), [1, 40001])
+	r.cmd('SET', P + 'res:seq', 100000)
+	# Every resident moves group, with one new far away: more than a
+	# thousand bits over more than the range written at once.
+	rows = [('b%d' % i, ph(100 + i), '330683102', 'disabled', 'n')
+	    for i in range(1, 1201)] + [('far', ph(5000), '330683102',
+	    'disabled', 'f')]
+	eq('upsert: scattered bits, over a thousand', upsert(rows),
+	    [2] * 1200 + [1])
+	eq('upsert: scattered bits written', (phones(groups=['disabled']),
+	    phones(groups=['elderly']), r.cmd('GETBIT', P + 'bm:g:disabled',
+	    1), r.cmd('GETBIT', P + 'bm:g:disabled', 1200),
+	    r.cmd('GETBIT', P + 'bm:g:disabled', 100001),
+	    r.cmd('GETBIT', P + 'bm:g:elderly', 1)), (1201, 0, 1, 1, 1, 0))
+	eq('list: past the first byte range', rg('list', 1199, 5,
+	    *q(groups=['disabled'])), [1199, 1200, 100001])
 
 
 # ------------------------------------------------------------- retention
