@@ -871,6 +871,15 @@ def t_registry():
 	    [0, 0, 0, '|', 'tekun', 0])
 	eq('count: leaves no temporary key',
 	    r.cmd('KEYS', P + 'tmp:*'), [])
+	count(groups=['elderly', 'disabled'], districts=['330683102001',
+	    '330683102'])
+	eq('count: a village query leaves no temporary key either',
+	    r.cmd('KEYS', P + 'tmp:*'), [])
+	# A temporary key left by a call that failed half-way does not
+	# leak into the next query.
+	r.cmd('SETBIT', P + 'tmp:aud:v6', 1, 1)
+	eq('count: a stale temporary village bitmap is ignored',
+	    phones(districts=['330683102001']), 1)
 
 	eq('list: matching rids', rg('list', 0, 100, *q(groups=['elderly'])),
 	    [1, 2, 4, 6])
@@ -880,10 +889,11 @@ def t_registry():
 	    *q(groups=['elderly'])), [])
 	eq('list: nobody', rg('list', 0, 10, *q(groups=['tekun'])), [])
 
+	na = len(audit_entries())
 	eq('upsert: unchanged', upsert([('a1', ph(1), '330683102', 'elderly',
 	    '甲')]), [0])
 	eq('upsert: an unchanged batch is not audited', len(audit_entries()),
-	    1)
+	    na)
 	eq('upsert: changed fields', upsert([
 	    ('a1', ph(11), '330683102', 'elderly', '甲'),
 	    ('a2', ph(2), '330683001', 'elderly;disabled', '乙'),
@@ -980,6 +990,21 @@ def t_registry():
 	eq('upsert: a removed id comes back with a new rid',
 	    (upsert([('c3', ph(9), '330602001', 'low_income', 'c')]),
 	    h('res:ids', 'c3')), ([1], '12'))
+	# Two shared phones, and phones whose sphone entry went missing.
+	upsert([('x1', ph(50), '330683102', 'pair', 'x'),
+	    ('x2', ph(50), '330683102', 'pair', 'x'),
+	    ('y1', ph(51), '330683102', 'pair', 'y'),
+	    ('y2', ph(51), '330683102', 'pair', 'y')])
+	eq('count: two shared phones', phones(groups=['pair']), 2)
+	for rid in (h('res:ids', 'x1'), h('res:ids', 'x2'),
+	    h('res:ids', 'y1')):
+		r.cmd('HDEL', P + 'res:sphone', rid)
+	eq('count: a shared phone missing from res:sphone is read from the '
+	    'record', phones(groups=['pair']), 2)
+	rg('remove', 'op', 'x1')
+	rg('remove', 'op', 'x2')
+	rg('remove', 'op', 'y1')
+	rg('remove', 'op', 'y2')
 	eq('registry: an unknown operation', 'unknown operation' in
 	    (op_err('registry', 'nosuch') or ''), True)
 
@@ -1035,6 +1060,18 @@ def t_registry_fanout():
 	v = rg('expand', P + 'ev:1:m', 6, 1)
 	eq('expand: the last one, exactly LIMIT', (v[0], v[1::5]), (-1, [6]))
 	eq('expand: a missing bitmap', rg('expand', P + 'ev:9:m', 0, 10), [-1])
+	# Rids past the first bytes: a shared phone found by its bit.
+	reset()
+	r.cmd('SET', P + 'res:seq', 100)
+	upsert([('f1', ph(1), '330683102', 'elderly', 'a'),
+	    ('f2', ph(1), '330683102', '', 'b'),
+	    ('f3', ph(3), '330683102', 'elderly', 'c')])
+	r.cmd('HSET', P + 'ev:1', 'cursor', 0)
+	rg('save_match', P + 'ev:1:m', P + 'ev:1', *q())
+	v = rg('expand', P + 'ev:1:m', 0, 10)
+	eq('expand: a shared phone at high rids, once', (v[0], v[1::5]),
+	    (-1, [101, 103]))
+	eq('expand: a resident without groups adds none', v[5], 'elderly')
 	# Bits far apart (past the range read at once) and many in a row.
 	reset()
 	rows = [('b%d' % i, ph(100 + i), '330683102', 'elderly', 'n')
@@ -1176,6 +1213,17 @@ def t_retention_pages():
 	rt('candidates', now, now, 10, '-')
 	eq('retention: old purged events move it', r.cmd('GET',
 	    P + 'retention:low'), '3')
+	# Exactly a day old is not older than a day.
+	reset()
+	r.cmd('ZADD', P + 'events:list', now - DAY, 1)
+	r.cmd('HSET', P + 'ev:1', 'state', 'done', 'purged', 1)
+	rt('candidates', now, now, 10, '-')
+	eq('retention: a purged event of exactly a day keeps the low mark',
+	    r.cmd('GET', P + 'retention:low'), None)
+	r.cmd('ZADD', P + 'events:list', now - DAY - 1, 1)
+	rt('candidates', now, now, 10, '-')
+	eq('retention: ... a millisecond older moves it',
+	    r.cmd('GET', P + 'retention:low'), '1')
 	eq('candidates: a FROM below the low mark starts there',
 	    rt('candidates', now, now, 10, 0), [0])
 
