@@ -239,7 +239,16 @@ test_vp_srr(void **state)
 		{ 10080, 0xad },	/* 173: 7 days */
 		{ 43200, 0xc4 },	/* 196: 30 days */
 		{ 43201, 0xc5 },	/* 197: 5 weeks */
+		{ 750, 0x90 },		/* 144: 12 h 30 min exactly */
+		{ 751, 0x91 },		/* 145: 13 hours */
+		{ 2880, 0xa8 },		/* 168: 2 days exactly */
+		{ 2881, 0xa9 },		/* 169: 3 days */
+		{ 41761, 0xc4 },	/* 196: 30 days */
+		{ 50400, 0xc5 },	/* 197: 5 weeks exactly */
+		{ 50401, 0xc6 },	/* 198: 6 weeks */
+		{ 635039, 0xff },	/* 255: 63 weeks */
 		{ 635040, 0xff },	/* 255: 63 weeks */
+		{ 635041, 0xff },	/* longer: the longest there is */
 		{ 999999, 0xff },	/* longer: the longest there is */
 	};
 	struct pdu_part		p[PDU_MAX_PARTS];
@@ -521,6 +530,64 @@ test_ucs2(void **state)
 		pdu_submit_free(&ps);
 		free(s);
 	}
+}
+
+/*
+ * Code points at the edges of the UTF-8 lengths and of the BMP, both
+ * ways: UCS-2 units decoded to UTF-8, and UTF-8 encoded to units.
+ */
+static void
+test_utf8_edges(void **state)
+{
+	/* U+007F U+0080 U+07FF U+0800 U+FFFF, U+10000 as D800 DC00. */
+	static const char	*units = "007F008007FF0800FFFFD800DC00";
+	static const char	*utf8 = "\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80"
+	    "\xef\xbf\xbf\xf0\x90\x80\x80";
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	struct pdu_submit	 ps;
+	char			 hex[128];
+
+	snprintf(hex, sizeof hex, "0001" "00" DA_INTL "0008%02X%s",
+	    (unsigned int)strlen(units) / 2, units);
+	decode(hex, &ps);
+	assert_string_equal(ps.text, utf8);
+	pdu_submit_free(&ps);
+
+	/* Encoding: U+FFFF is one unit, U+10000 a pair; U+07FF, U+0800. */
+	encode(M, "\xef\xbf\xbf\xf0\x90\x80\x80\xdf\xbf\xe0\xa0\x80",
+	    NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "00080A"
+	    "FFFFD800DC0007FF0800");
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.text, "\xef\xbf\xbf\xf0\x90\x80\x80"
+	    "\xdf\xbf\xe0\xa0\x80");
+	pdu_submit_free(&ps);
+}
+
+/* The edges of the control characters refused. */
+static void
+test_control_edges(void **state)
+{
+	struct pdu_part	p[PDU_MAX_PARTS];
+
+	encode_fails(M, "\x1f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+001F at byte 0");
+	encode_fails(M, "ab\x7f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+007F at byte 2");
+	encode_fails(M, "\xc2\x80", NULL, PDU_MAX_PARTS, "control character "
+	    "U+0080");
+	encode_fails(M, "\xc2\x9f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+009F");
+	/*
+	 * Space, tilde, line ends (GSM) and U+00A0 (UCS-2) go.  Septets
+	 * 20, 1B 3D (~ is an extension character), 0A, 0D packed: A0 4D
+	 * 4F D1 00.
+	 */
+	encode(M, " ~\n\r", NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "000005"
+	    "A04D4FD100");
+	encode(M, "\xc2\xa0", NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "00080200A0");
 }
 
 static void
@@ -881,6 +948,8 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_ucs2),
 		cmocka_unit_test(test_bad_text),
+		cmocka_unit_test(test_utf8_edges),
+		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
 		cmocka_unit_test(test_decode_udh),
 		cmocka_unit_test(test_decode_bad),
