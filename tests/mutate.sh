@@ -518,17 +518,41 @@ def main():
 		def progs(tl):
 			return [t for t in tl if t.startswith('tests/unit/')]
 
-		def builds(f):
-			tl, out = tests[f], []
-			# The lua-*.sh tests load the scripts from the source
-			# tree; other integration tests run the binaries.
-			if a.all or any(t.startswith('tests/integration/') and
-			    not os.path.basename(t).startswith('lua-')
-			    for t in tl):
-				out.append(['all'])
-			if progs(tl) and not a.all:
-				out.append(progs(tl))
-			return out
+		def build_for(t):
+			"""What test t needs built: its program, the whole
+			build, or nothing (the lua-*.sh tests load the
+			scripts from the source tree)."""
+			if a.all:
+				return ['all']
+			if t.startswith('tests/unit/'):
+				return [t]
+			if os.path.basename(t).startswith('lua-'):
+				return None
+			return ['all']
+
+		def run_mutant(f):
+			"""Build and run the tests one at a time, the cheap
+			ones first: the first that fails kills the mutant."""
+			built = set()
+			tl = ['(all)'] if a.all else \
+			    sorted(tests[f], key=lambda t: not t.startswith(
+			    'tests/unit/'))
+			for t in tl:
+				tg = build_for(t)
+				# One make at a time: `all` recurses, and a
+				# target beside it would build the library
+				# twice at once.
+				if tg and tuple(tg) not in built:
+					if run(['make', '-s', '-j2'] + tg, build,
+					    600, log=log) != 0:
+						return 'build-failed'
+					built.add(tuple(tg))
+				rc = run_tests([] if a.all else [t], limit[f])
+				if rc == 124:
+					return 'timeout'
+				if rc != 0:
+					return 'killed'
+			return 'survived'
 
 		def run_tests(tl, timeout):
 			if a.all:
@@ -567,21 +591,7 @@ def main():
 			orig = apply_mutant(root, mu)
 			s = time.time()
 			try:
-				rc = 0
-				# Two makes: `all` recurses, and a second
-				# target beside it would build the library
-				# twice at once.
-				for tg in builds(f):
-					rc = run(['make', '-s', '-j2'] + tg, build,
-					    600, log=log)
-					if rc != 0:
-						break
-				if rc != 0:
-					mu['result'] = 'build-failed'
-				else:
-					rc = run_tests(tests[f], limit[f])
-					mu['result'] = 'survived' if rc == 0 else \
-					    'timeout' if rc == 124 else 'killed'
+				mu['result'] = run_mutant(f)
 			finally:
 				restore(root, f, orig)
 			print('%4d/%d %-12s %s:%d %s %s (%.1f s)' % (n,

@@ -167,6 +167,9 @@ test_groups(void **state)
 	    "groups: unknown group 'nosuch'");
 	expect_fail(f, "nosuch,elderly", NULL, NULL, NULL,
 	    "groups: unknown group 'nosuch'");
+	/* A duplicate dropped before the error is not freed twice. */
+	expect_fail(f, "elderly,老年人,nosuch", NULL, NULL, NULL,
+	    "groups: unknown group 'nosuch'");
 	/* A group name that cannot be shown as typed is not shown. */
 	expect_fail(f, "bad\001name", NULL, NULL, NULL,
 	    "groups: unknown group");
@@ -224,6 +227,8 @@ test_districts(void **state)
 	    "'3306x' is not a district code of 2, 4, 6, 9 or 12 digits");
 	expect_fail(f, "elderly", NULL, NULL, "3306,44",
 	    "exclude_districts: 44: unknown district code");
+	expect_fail(f, NULL, NULL, "330683,330683,44", NULL,
+	    "districts: 44: unknown district code");
 }
 
 static void
