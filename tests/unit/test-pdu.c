@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "pdu.h"
+#include "xmalloc.h"
 
 #define M	"13800138000"
 /* TP-DA of M as international: 13 digits (0x0D), TOA 0x91, 86 13 80 01
@@ -590,6 +591,140 @@ test_control_edges(void **state)
 	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "00080200A0");
 }
 
+/* Decoding at the edges: hex case, SMSC forms, digit counts, UDH. */
+static void
+test_decode_edges(void **state)
+{
+	struct pdu_submit	 ps;
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	char			 hex[256];
+
+	/* Lower-case hex digits are hex digits. */
+	decode("0001000ba13108108300f0001002e834", &ps);
+	assert_string_equal(ps.number, "13800138000");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode_fails("g001000BA13108108300F0000002E834", "bad hex digit at 0");
+	decode_fails("0001000BA13108108300F0000002E83x", "bad hex digit at 31");
+
+	/* An SMSC of 8 octets: TOA 91, +8613800571500. */
+	decode("0891683108501705F0" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "+8613800571500");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	/* An SMSC length of 0x10 is more than the PDU holds. */
+	decode_fails("1001000BA13108108300F0000002E834", "truncated in SMSC");
+	/* A TOA and no digits says nothing; a plain TOA has no '+'. */
+	decode("0191" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode("07813108501705F0" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "13800571500");
+	pdu_submit_free(&ps);
+
+	/* Truncated just after the TP-DA length, and in its digits. */
+	decode_fails("0001", "PDU truncated in TP-MR");
+	decode_fails("000100", "PDU truncated in TP-DA");
+	decode_fails("0001000B", "PDU truncated in TP-DA");
+	decode_fails("0001000BA1310810", "PDU truncated in TP-DA");
+
+	/* An even number of digits: no filler; 20 digits, not 21. */
+	encode("+861380013800", "hi", NULL, p);
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.number, "+861380013800");
+	pdu_submit_free(&ps);
+	encode("+12345678901234567890", "hi", NULL, p);
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.number, "+12345678901234567890");
+	pdu_submit_free(&ps);
+	snprintf(hex, sizeof hex, "0001" "00" "1591" "2143658709214365870921"
+	    "0000" "02E834");
+	decode_fails(hex, "TP-DA longer than 20 digits");
+
+	/* DCS 11: class 1 without compression, GSM. */
+	decode("0001000BA13108108300F0001102E834", &ps);
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+
+	/*
+	 * UDH 07: concatenation 00 03 55 02 01, then an empty element 70
+	 * at the very end; UCS-2 "M".  One byte short, or one octet left
+	 * for a whole element, is an error.
+	 */
+	decode("0041000BA13108108300F00008" "0A" "07" "0003550201" "7000"
+	    "004D", &ps);
+	assert_int_equal(ps.ref, 0x55);
+	assert_int_equal(ps.seq, 1);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+	decode_fails("0041000BA13108108300F00008" "0A" "07" "0003550201"
+	    "7001" "004D", "longer than the UDH");
+	decode_fails("0041000BA13108108300F00008" "09" "06" "0003550201"
+	    "70" "004D", "UDH truncated in an element");
+}
+
+/* Parts filled to the last septet, and the limits on their number. */
+static void
+test_part_edges(void **state)
+{
+	struct pdu_part		 two[2], *many;
+	struct pdu_submit	 ps;
+	struct pdu_opts		 o;
+	size_t			 n = 0;
+	char			*s, *cause = NULL;
+
+	/* 306 septets: two full parts of 153 (UDL A0 with the UDH). */
+	s = repeat("a", 306, "");
+	memset(&o, 0, sizeof o);
+	assert_int_equal(pdu_encode_submit(M, s, &o, two, 2, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	decode(two[1].hex, &ps);
+	assert_int_equal(ps.total, 2);
+	assert_int_equal(ps.seq, 2);
+	assert_int_equal(strlen(ps.text), 153);
+	pdu_submit_free(&ps);
+	free(s);
+	/* One more septet needs a third part. */
+	s = repeat("a", 307, "");
+	encode_fails(M, s, NULL, 2, "text needs 3 parts, more than 2");
+	free(s);
+
+	/* Never more than 255 parts, however many the caller allows. */
+	many = xcalloc(300, sizeof *many);
+	s = repeat("a", 255 * 153, "");
+	assert_int_equal(pdu_encode_submit(M, s, &o, many, 300, &n, &cause),
+	    0);
+	assert_int_equal(n, 255);
+	decode(many[254].hex, &ps);
+	assert_int_equal(ps.total, 255);
+	assert_int_equal(ps.seq, 255);
+	pdu_submit_free(&ps);
+	free(s);
+	s = repeat("a", 255 * 153 + 1, "");
+	encode_fails(M, s, NULL, 300, "text needs 256 parts, more than 255");
+	free(s);
+	free(many);
+}
+
+/* The SMSC given to the encoder: international or not. */
+static void
+test_encode_smsc(void **state)
+{
+	struct pdu_part	p[PDU_MAX_PARTS];
+	struct pdu_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.smsc = "+8613800571500";
+	encode(M, "hi", &o, p);
+	assert_string_equal(p[0].hex, "0891683108501705F0" "0100"
+	    DA_INTL "000002E834");
+	o.smsc = "13800571500";
+	encode(M, "hi", &o, p);
+	assert_string_equal(p[0].hex, "07813108501705F0" "0100"
+	    DA_INTL "000002E834");
+}
+
 static void
 test_bad_text(void **state)
 {
@@ -949,6 +1084,9 @@ main(void)
 		cmocka_unit_test(test_ucs2),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_utf8_edges),
+		cmocka_unit_test(test_decode_edges),
+		cmocka_unit_test(test_part_edges),
+		cmocka_unit_test(test_encode_smsc),
 		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
 		cmocka_unit_test(test_decode_udh),
