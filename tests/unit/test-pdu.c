@@ -664,6 +664,89 @@ test_decode_edges(void **state)
 	    "70" "004D", "UDH truncated in an element");
 }
 
+/* UCS-2 text of n octets (hex ud) decoded to want. */
+static void
+ucs2_is(const char *ud, const char *want)
+{
+	struct pdu_submit	 ps;
+	char			 hex[128];
+
+	snprintf(hex, sizeof hex, "0001000BA13108108300F00008%02X%s",
+	    (unsigned int)strlen(ud) / 2, ud);
+	decode(hex, &ps);
+	if (strcmp(ps.text, want) != 0)
+		fail_msg("%s: got \"%s\"", ud, ps.text);
+	pdu_submit_free(&ps);
+}
+
+/* Surrogates at their edges, odd lengths, concatenation numbers. */
+static void
+test_ucs2_edges(void **state)
+{
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	struct pdu_submit	 ps;
+	struct pdu_opts		 o;
+	char			*s;
+
+	decode_fails("0001000BA13108108300F0000803004D00", "odd number of "
+	    "UCS-2 octets");
+	ucs2_is("D7FF", "\xed\x9f\xbf");		/* not a surrogate */
+	ucs2_is("E000", "\xee\x80\x80");
+	ucs2_is("D800", "\xef\xbf\xbd");		/* high, at the end */
+	ucs2_is("DBFF0041", "\xef\xbf\xbd" "A");	/* high, not low */
+	ucs2_is("D800DBFF", "\xef\xbf\xbd\xef\xbf\xbd");
+	ucs2_is("DC00", "\xef\xbf\xbd");		/* low alone */
+	ucs2_is("DFFF", "\xef\xbf\xbd");
+	ucs2_is("D800E000", "\xef\xbf\xbd\xee\x80\x80");
+	ucs2_is("D800DC00", "\xf0\x90\x80\x80");	/* U+10000 */
+	ucs2_is("DBFFDFFF", "\xf4\x8f\xbf\xbf");	/* U+10FFFF */
+	ucs2_is("DBFFDC00", "\xf4\x8f\xb0\x80");	/* U+10FC00 */
+	ucs2_is("D800DFFF", "\xf0\x90\x8f\xbf");	/* U+103FF */
+
+	/* 16-bit references: part 1 of 2 says 2 parts, part 1. */
+	memset(&o, 0, sizeof o);
+	o.ref16 = 1;
+	o.ref = 0x1234;
+	s = repeat("a", 200, "");
+	assert_int_equal(encode(M, s, &o, p), 2);
+	decode(p[0].hex, &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.ref, 0x1234);
+	assert_int_equal(ps.total, 2);
+	assert_int_equal(ps.seq, 1);
+	pdu_submit_free(&ps);
+	free(s);
+
+	/* Concatenation numbers: 1 of 1 is kept; 0, or past the count,
+	 * is no concatenation at all. */
+	decode("0041000BA13108108300F00008" "08" "05" "0003550101" "004D", &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.ref, 0x55);
+	assert_int_equal(ps.total, 1);
+	assert_int_equal(ps.seq, 1);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550303" "004D", &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.seq, 3);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550001" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.ref, 0);
+	assert_int_equal(ps.total, 0);
+	assert_int_equal(ps.seq, 0);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550200" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.ref, 0);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550203" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.total, 0);
+	assert_int_equal(ps.seq, 0);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+}
+
 /* Parts filled to the last septet, and the limits on their number. */
 static void
 test_part_edges(void **state)
@@ -1086,6 +1169,7 @@ main(void)
 		cmocka_unit_test(test_utf8_edges),
 		cmocka_unit_test(test_decode_edges),
 		cmocka_unit_test(test_part_edges),
+		cmocka_unit_test(test_ucs2_edges),
 		cmocka_unit_test(test_encode_smsc),
 		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
