@@ -745,6 +745,23 @@ test_ucs2_edges(void **state)
 	assert_int_equal(ps.seq, 0);
 	assert_string_equal(ps.text, "M");
 	pdu_submit_free(&ps);
+
+	/* A UDH filling the user data exactly, an empty one, one too long. */
+	decode("0041000BA13108108300F00008" "06" "05" "0003550201", &ps);
+	assert_true(ps.concat);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "03" "00" "004D", &ps);
+	assert_false(ps.concat);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "01" "00", &ps);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	decode_fails("0041000BA13108108300F00008" "06" "06" "0003550201",
+	    "UDH longer than the user data");
+	decode_fails("0041000BA13108108300F00008" "00", "UDH longer than the "
+	    "user data");
 }
 
 /* Parts filled to the last septet, and the limits on their number. */
