@@ -1049,6 +1049,137 @@ test_status(void **state)
 	free(cause);
 }
 
+/* Encode a report at t (both times), check its SCTS and the way back. */
+static void
+status_at(time_t t, const char *want)
+{
+	struct pdu_status	st, back;
+	char			hex[PDU_HEX_MAX], *cause = NULL;
+
+	memset(&st, 0, sizeof st);
+	st.mr = 1;
+	strlcpy(st.recipient, "+8613800138000", sizeof st.recipient);
+	st.scts = st.dt = t;
+	if (pdu_encode_status(&st, NULL, hex, sizeof hex, NULL, &cause) != 0)
+		fail_msg("%lld: %s", (long long)t, cause);
+	if (strncmp(hex + 24, want, 14) != 0)
+		fail_msg("%lld: SCTS %.14s, want %s", (long long)t, hex + 24,
+		    want);
+	memset(&back, 0xff, sizeof back);
+	assert_int_equal(pdu_decode_status(hex, &back, &cause), 0);
+	assert_int_equal(back.scts, t);
+	assert_int_equal(back.dt, t);
+	assert_int_equal(back.mr, 1);
+	assert_int_equal(back.status, 0);
+	assert_string_equal(back.recipient, "+8613800138000");
+}
+
+/* A report whose SCTS is scts decodes to t, or fails (t == -1). */
+static void
+status_scts_is(const char *scts, time_t t)
+{
+	struct pdu_status	st;
+	char			hex[PDU_HEX_MAX], *cause = NULL;
+
+	snprintf(hex, sizeof hex, "00062A" DA_INTL "%s" "42301021436523" "00",
+	    scts);
+	if (t == -1) {
+		assert_int_equal(pdu_decode_status(hex, &st, &cause), -1);
+		assert_string_equal(cause, "bad TP-SCTS");
+		free(cause);
+		return;
+	}
+	assert_int_equal(pdu_decode_status(hex, &st, &cause), 0);
+	assert_int_equal(st.scts, t);
+}
+
+/* The calendar's edges, the zone, and the limits of a report. */
+static void
+test_status_edges(void **state)
+{
+	struct pdu_status	 st;
+	struct pdu_submit	 ps;
+	char			 hex[PDU_HEX_MAX], *cause = NULL;
+
+	status_at(946656000, "00101000000023");		/* 2000-01-01 00:00 +8 */
+	status_at(978278400, "10101000000023");		/* 2001-01-01 */
+	status_at(951796800, "00209221000023");		/* 2000-02-29 12:00 */
+	status_at(1078027200, "40209221000023");	/* 2004-02-29 */
+	status_at(1582948800, "02209221000023");	/* 2020-02-29 */
+	status_at(4102416000 - 1, "99211332959523");	/* 2099-12-31 23:59:59 */
+
+	memset(&st, 0, sizeof st);
+	strlcpy(st.recipient, "+8613800138000", sizeof st.recipient);
+	st.scts = 946656000 - 1;
+	st.dt = 946656000;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-SCTS outside 2000-2099");
+	free(cause);
+	st.scts = 4102416000 - 1;
+	st.dt = 4102416000;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-DT outside 2000-2099");
+	free(cause);
+
+	/* TP-MR and TP-ST are octets. */
+	st.dt = st.scts;
+	st.mr = 255;
+	st.status = 255;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), 0);
+	st.mr = 256;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-MR or TP-ST past 255");
+	free(cause);
+	st.mr = 255;
+	st.status = 256;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-MR or TP-ST past 255");
+	free(cause);
+	/* 27 octets: 55 bytes of hex with the NUL, not one less. */
+	st.status = 0;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, 55, NULL, &cause),
+	    0);
+	assert_int_equal(strlen(hex), 54);
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, 54, NULL, &cause),
+	    -1);
+	assert_string_equal(cause, "hex buffer too small");
+	free(cause);
+
+	/* Leap days that are not, digits that are not, zones. */
+	status_scts_is("30209221000023", -1);		/* 2003-02-29 */
+	status_scts_is("00209221000023", 951796800);	/* 2000-02-29 */
+	status_scts_is("0A101000000023", -1);		/* month 0xA0 */
+	status_scts_is("00A01000000023", -1);
+	status_scts_is("001010000000A3", -1);		/* zone 0x3A */
+	status_scts_is("42301021436591", 1709267696 + 11700);	/* +4:45 */
+	status_scts_is("4230102143652B", 1709267696 + 16 * 3600); /* -8:00 */
+
+	/* Truncation where each field starts; not a report. */
+	assert_int_equal(pdu_decode_status("0006", &st, &cause), -1);
+	assert_string_equal(cause, "PDU truncated in TP-MR");
+	free(cause);
+	snprintf(hex, sizeof hex, "00032A" DA_INTL "42301021436523"
+	    "42301021436523" "00");
+	assert_int_equal(pdu_decode_status(hex, &st, &cause), -1);
+	assert_string_equal(cause, "not an SMS-STATUS-REPORT (TP-MTI 3)");
+	free(cause);
+	decode_fails("0001000BA13108108300F000", "PDU truncated in TP-DCS");
+	decode_fails("0011000BA13108108300F00000", "PDU truncated in TP-VP");
+
+	/* Freeing a decoded SMS-SUBMIT leaves nothing behind. */
+	decode("0001000BA13108108300F0000002E834", &ps);
+	assert_non_null(ps.septets);
+	pdu_submit_free(&ps);
+	assert_null(ps.text);
+	assert_null(ps.septets);
+	assert_int_equal(ps.nseptets, 0);
+}
+
 static void
 test_status_decode(void **state)
 {
@@ -1187,6 +1318,7 @@ main(void)
 		cmocka_unit_test(test_decode_edges),
 		cmocka_unit_test(test_part_edges),
 		cmocka_unit_test(test_ucs2_edges),
+		cmocka_unit_test(test_status_edges),
 		cmocka_unit_test(test_encode_smsc),
 		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
