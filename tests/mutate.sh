@@ -471,9 +471,13 @@ def main():
 		return 0
 	todo = [mu for mu in mutants if not mu['equivalent']]
 	if a.survivors_from:
+		# The survivors' diffs of a report, or the progress lines of
+		# a run's output.
 		with open(a.survivors_from) as f:
-			want = set(re.findall(r'^--- a/(\S+):\d+ \(\w+ (\w+)\)',
-			    f.read(), re.M))
+			text = f.read()
+		want = set(re.findall(r'^--- a/(\S+):\d+ \(\w+ (\w+)\)',
+		    text, re.M)) | set(re.findall(r'^\s*\d+/\d+ survived\s+'
+		    r'(\S+):\d+ \S+ (\w+) ', text, re.M))
 		todo = [mu for mu in todo if (mu['file'], mu['id']) in want]
 	if a.sample:
 		todo = random.Random(a.seed).sample(todo, min(a.sample,

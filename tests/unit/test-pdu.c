@@ -764,6 +764,88 @@ test_ucs2_edges(void **state)
 	    "user data");
 }
 
+/* What the third run of tests/mutate.sh showed no test looked at. */
+static void
+test_decode_more(void **state)
+{
+	struct pdu_submit	 ps;
+	struct pdu_status	 st;
+	struct pdu_part		*many;
+	char			*hex, *s, *cause = NULL;
+	size_t			 n;
+
+	/* TP-MR is kept; the TP-MTI of what is not a submit is named. */
+	decode("00012A0BA13108108300F0000002E834", &ps);
+	assert_int_equal(ps.mr, 0x2a);
+	pdu_submit_free(&ps);
+	decode_fails("00062A0BA13108108300F0000002E834",
+	    "not an SMS-SUBMIT (TP-MTI 2)");
+	/* An alphanumeric address, whatever its numbering plan. */
+	decode_fails("0001000BD13108108300F0000002E834", "alphanumeric TP-DA");
+	decode_fails("0001000BD03108108300F0000002E834", "alphanumeric TP-DA");
+	/* DCS C0 and D0: message waiting groups, GSM 7-bit. */
+	decode("0001000BA13108108300F000C002E834", &ps);
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode("0001000BA13108108300F000D002E834", &ps);
+	assert_int_equal(ps.coding, PDU_GSM7);
+	pdu_submit_free(&ps);
+	/* GSM: a UDH and no text at all; no UD at all. */
+	decode("0041000BA13108108300F00000" "07" "05000355020100", &ps);
+	assert_true(ps.concat);
+	assert_string_equal(ps.text, "");
+	assert_int_equal(ps.nseptets, 0);
+	pdu_submit_free(&ps);
+	decode("0001000BA13108108300F0000000", &ps);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	/* Not a high surrogate just below; not a low one just above. */
+	ucs2_is("D7FFDC00", "\xed\x9f\xbf\xef\xbf\xbd");
+	ucs2_is("DC00DC00", "\xef\xbf\xbd\xef\xbf\xbd");
+	/* The longest hex the decoder takes is read, not refused. */
+	hex = repeat("00", 256 - 16, "");
+	s = xmalloc(strlen(hex) + 64);
+	snprintf(s, strlen(hex) + 64, "0001000BA13108108300F0000002E834%s",
+	    hex);
+	decode_fails(s, "240 octets after the user data");
+	free(s);
+	free(hex);
+	hex = repeat("00", 257, "");
+	decode_fails(hex, "PDU longer than 256 octets");
+	free(hex);
+
+	/* A caller's limit under 255 parts is the limit. */
+	many = xcalloc(254, sizeof *many);
+	s = repeat("a", 254 * 153 + 1, "");
+	encode_fails(M, s, NULL, 254, "text needs 255 parts, more than 254");
+	free(s);
+	s = repeat("a", 254 * 153, "");
+	assert_int_equal(pdu_encode_submit(M, s, &(struct pdu_opts){ 0 },
+	    many, 254, &n, &cause), 0);
+	assert_int_equal(n, 254);
+	free(s);
+	free(many);
+
+	/* Reports: a bad SMSC, a report cut in its recipient. */
+	memset(&st, 0, sizeof st);
+	strlcpy(st.recipient, M, sizeof st.recipient);
+	st.scts = st.dt = 1709267696;
+	s = xmalloc(PDU_HEX_MAX);
+	assert_int_equal(pdu_encode_status(&st, "x", s, PDU_HEX_MAX, NULL,
+	    &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	free(s);
+	assert_int_equal(pdu_decode_status("00062A0D91", &st, &cause), -1);
+	assert_string_equal(cause, "PDU truncated in TP-RA");
+	free(cause);
+
+	/* The canonical side of a match is 11 digits, 9 among them. */
+	assert_true(pdu_number_match("13900139999", "+8613900139999"));
+	assert_false(pdu_number_match("a3800138000", "a3800138000"));
+	assert_false(pdu_number_match("1380013800a", "1380013800a"));
+}
+
 /* Parts filled to the last septet, and the limits on their number. */
 static void
 test_part_edges(void **state)
@@ -1319,6 +1401,7 @@ main(void)
 		cmocka_unit_test(test_part_edges),
 		cmocka_unit_test(test_ucs2_edges),
 		cmocka_unit_test(test_status_edges),
+		cmocka_unit_test(test_decode_more),
 		cmocka_unit_test(test_encode_smsc),
 		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
