@@ -159,6 +159,9 @@ test_groups(void **state)
 	f->qg[1] = (char *)"残疾人";	/* by display name */
 	f->ev.audience.ngroups = 2;
 	expect_ok(f);
+	f->qg[0] = (char *)"老年人";	/* the first group's display name */
+	expect_ok(f);
+	f->qg[0] = (char *)"elderly";
 	f->qg[2] = (char *)"dibao";
 	f->ev.audience.ngroups = 3;
 	expect_fail(f, "scope: department mzj may not reach group 'dibao' "
