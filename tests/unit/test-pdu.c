@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "pdu.h"
+#include "xmalloc.h"
 
 #define M	"13800138000"
 /* TP-DA of M as international: 13 digits (0x0D), TOA 0x91, 86 13 80 01
@@ -239,7 +240,16 @@ test_vp_srr(void **state)
 		{ 10080, 0xad },	/* 173: 7 days */
 		{ 43200, 0xc4 },	/* 196: 30 days */
 		{ 43201, 0xc5 },	/* 197: 5 weeks */
+		{ 750, 0x90 },		/* 144: 12 h 30 min exactly */
+		{ 751, 0x91 },		/* 145: 13 hours */
+		{ 2880, 0xa8 },		/* 168: 2 days exactly */
+		{ 2881, 0xa9 },		/* 169: 3 days */
+		{ 41761, 0xc4 },	/* 196: 30 days */
+		{ 50400, 0xc5 },	/* 197: 5 weeks exactly */
+		{ 50401, 0xc6 },	/* 198: 6 weeks */
+		{ 635039, 0xff },	/* 255: 63 weeks */
 		{ 635040, 0xff },	/* 255: 63 weeks */
+		{ 635041, 0xff },	/* longer: the longest there is */
 		{ 999999, 0xff },	/* longer: the longest there is */
 	};
 	struct pdu_part		p[PDU_MAX_PARTS];
@@ -523,6 +533,380 @@ test_ucs2(void **state)
 	}
 }
 
+/*
+ * Code points at the edges of the UTF-8 lengths and of the BMP, both
+ * ways: UCS-2 units decoded to UTF-8, and UTF-8 encoded to units.
+ */
+static void
+test_utf8_edges(void **state)
+{
+	/* U+007F U+0080 U+07FF U+0800 U+FFFF, U+10000 as D800 DC00. */
+	static const char	*units = "007F008007FF0800FFFFD800DC00";
+	static const char	*utf8 = "\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80"
+	    "\xef\xbf\xbf\xf0\x90\x80\x80";
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	struct pdu_submit	 ps;
+	char			 hex[128];
+
+	snprintf(hex, sizeof hex, "0001" "00" DA_INTL "0008%02X%s",
+	    (unsigned int)strlen(units) / 2, units);
+	decode(hex, &ps);
+	assert_string_equal(ps.text, utf8);
+	pdu_submit_free(&ps);
+
+	/* Encoding: U+FFFF is one unit, U+10000 a pair; U+07FF, U+0800. */
+	encode(M, "\xef\xbf\xbf\xf0\x90\x80\x80\xdf\xbf\xe0\xa0\x80",
+	    NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "00080A"
+	    "FFFFD800DC0007FF0800");
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.text, "\xef\xbf\xbf\xf0\x90\x80\x80"
+	    "\xdf\xbf\xe0\xa0\x80");
+	pdu_submit_free(&ps);
+}
+
+/* The edges of the control characters refused. */
+static void
+test_control_edges(void **state)
+{
+	struct pdu_part	p[PDU_MAX_PARTS];
+
+	encode_fails(M, "\x1f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+001F at byte 0");
+	encode_fails(M, "ab\x7f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+007F at byte 2");
+	encode_fails(M, "\xc2\x80", NULL, PDU_MAX_PARTS, "control character "
+	    "U+0080");
+	encode_fails(M, "\xc2\x9f", NULL, PDU_MAX_PARTS, "control character "
+	    "U+009F");
+	/*
+	 * Space, tilde, line ends (GSM) and U+00A0 (UCS-2) go.  Septets
+	 * 20, 1B 3D (~ is an extension character), 0A, 0D packed: A0 4D
+	 * 4F D1 00.
+	 */
+	encode(M, " ~\n\r", NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "000005"
+	    "A04D4FD100");
+	encode(M, "\xc2\xa0", NULL, p);
+	assert_string_equal(p[0].hex, "0001" "00" DA_INTL "00080200A0");
+}
+
+/* Decoding at the edges: hex case, SMSC forms, digit counts, UDH. */
+static void
+test_decode_edges(void **state)
+{
+	struct pdu_submit	 ps;
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	char			 hex[256];
+
+	/* Lower-case hex digits are hex digits. */
+	decode("0001000ba13108108300f0001002e834", &ps);
+	assert_string_equal(ps.number, "13800138000");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode_fails("g001000BA13108108300F0000002E834", "bad hex digit at 0");
+	decode_fails("0001000BA13108108300F0000002E83x", "bad hex digit at 31");
+
+	/* An SMSC of 8 octets: TOA 91, +8613800571500. */
+	decode("0891683108501705F0" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "+8613800571500");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	/* An SMSC length of 0x10 is more than the PDU holds. */
+	decode_fails("1001000BA13108108300F0000002E834", "truncated in SMSC");
+	/* A TOA and no digits says nothing; a plain TOA has no '+'. */
+	decode("0191" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "");
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode("07813108501705F0" "01000BA13108108300F0000002E834", &ps);
+	assert_string_equal(ps.smsc, "13800571500");
+	pdu_submit_free(&ps);
+
+	/* Truncated just after the TP-DA length, and in its digits. */
+	decode_fails("0001", "PDU truncated in TP-MR");
+	decode_fails("000100", "PDU truncated in TP-DA");
+	decode_fails("0001000B", "PDU truncated in TP-DA");
+	decode_fails("0001000BA1310810", "PDU truncated in TP-DA");
+
+	/* An even number of digits: no filler; 20 digits, not 21. */
+	encode("+861380013800", "hi", NULL, p);
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.number, "+861380013800");
+	pdu_submit_free(&ps);
+	encode("+12345678901234567890", "hi", NULL, p);
+	decode(p[0].hex, &ps);
+	assert_string_equal(ps.number, "+12345678901234567890");
+	pdu_submit_free(&ps);
+	snprintf(hex, sizeof hex, "0001" "00" "1591" "2143658709214365870921"
+	    "0000" "02E834");
+	decode_fails(hex, "TP-DA longer than 20 digits");
+
+	/* DCS 11: class 1 without compression, GSM. */
+	decode("0001000BA13108108300F0001102E834", &ps);
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+
+	/*
+	 * UDH 07: concatenation 00 03 55 02 01, then an empty element 70
+	 * at the very end; UCS-2 "M".  One byte short, or one octet left
+	 * for a whole element, is an error.
+	 */
+	decode("0041000BA13108108300F00008" "0A" "07" "0003550201" "7000"
+	    "004D", &ps);
+	assert_int_equal(ps.ref, 0x55);
+	assert_int_equal(ps.seq, 1);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+	decode_fails("0041000BA13108108300F00008" "0A" "07" "0003550201"
+	    "7001" "004D", "longer than the UDH");
+	decode_fails("0041000BA13108108300F00008" "09" "06" "0003550201"
+	    "70" "004D", "UDH truncated in an element");
+}
+
+/* UCS-2 text of n octets (hex ud) decoded to want. */
+static void
+ucs2_is(const char *ud, const char *want)
+{
+	struct pdu_submit	 ps;
+	char			 hex[128];
+
+	snprintf(hex, sizeof hex, "0001000BA13108108300F00008%02X%s",
+	    (unsigned int)strlen(ud) / 2, ud);
+	decode(hex, &ps);
+	if (strcmp(ps.text, want) != 0)
+		fail_msg("%s: got \"%s\"", ud, ps.text);
+	pdu_submit_free(&ps);
+}
+
+/* Surrogates at their edges, odd lengths, concatenation numbers. */
+static void
+test_ucs2_edges(void **state)
+{
+	struct pdu_part		 p[PDU_MAX_PARTS];
+	struct pdu_submit	 ps;
+	struct pdu_opts		 o;
+	char			*s;
+
+	decode_fails("0001000BA13108108300F0000803004D00", "odd number of "
+	    "UCS-2 octets");
+	ucs2_is("D7FF", "\xed\x9f\xbf");		/* not a surrogate */
+	ucs2_is("E000", "\xee\x80\x80");
+	ucs2_is("D800", "\xef\xbf\xbd");		/* high, at the end */
+	ucs2_is("DBFF0041", "\xef\xbf\xbd" "A");	/* high, not low */
+	ucs2_is("D800DBFF", "\xef\xbf\xbd\xef\xbf\xbd");
+	ucs2_is("DC00", "\xef\xbf\xbd");		/* low alone */
+	ucs2_is("DFFF", "\xef\xbf\xbd");
+	ucs2_is("D800E000", "\xef\xbf\xbd\xee\x80\x80");
+	ucs2_is("D800DC00", "\xf0\x90\x80\x80");	/* U+10000 */
+	ucs2_is("DBFFDFFF", "\xf4\x8f\xbf\xbf");	/* U+10FFFF */
+	ucs2_is("DBFFDC00", "\xf4\x8f\xb0\x80");	/* U+10FC00 */
+	ucs2_is("D800DFFF", "\xf0\x90\x8f\xbf");	/* U+103FF */
+
+	/* 16-bit references: part 1 of 2 says 2 parts, part 1. */
+	memset(&o, 0, sizeof o);
+	o.ref16 = 1;
+	o.ref = 0x1234;
+	s = repeat("a", 200, "");
+	assert_int_equal(encode(M, s, &o, p), 2);
+	decode(p[0].hex, &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.ref, 0x1234);
+	assert_int_equal(ps.total, 2);
+	assert_int_equal(ps.seq, 1);
+	pdu_submit_free(&ps);
+	free(s);
+
+	/* Concatenation numbers: 1 of 1 is kept; 0, or past the count,
+	 * is no concatenation at all. */
+	decode("0041000BA13108108300F00008" "08" "05" "0003550101" "004D", &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.ref, 0x55);
+	assert_int_equal(ps.total, 1);
+	assert_int_equal(ps.seq, 1);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550303" "004D", &ps);
+	assert_true(ps.concat);
+	assert_int_equal(ps.seq, 3);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550001" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.ref, 0);
+	assert_int_equal(ps.total, 0);
+	assert_int_equal(ps.seq, 0);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550200" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.ref, 0);
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "08" "05" "0003550203" "004D", &ps);
+	assert_false(ps.concat);
+	assert_int_equal(ps.total, 0);
+	assert_int_equal(ps.seq, 0);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+
+	/* A UDH filling the user data exactly, an empty one, one too long. */
+	decode("0041000BA13108108300F00008" "06" "05" "0003550201", &ps);
+	assert_true(ps.concat);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "03" "00" "004D", &ps);
+	assert_false(ps.concat);
+	assert_string_equal(ps.text, "M");
+	pdu_submit_free(&ps);
+	decode("0041000BA13108108300F00008" "01" "00", &ps);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	decode_fails("0041000BA13108108300F00008" "06" "06" "0003550201",
+	    "UDH longer than the user data");
+	decode_fails("0041000BA13108108300F00008" "00", "UDH longer than the "
+	    "user data");
+}
+
+/* What the third run of tests/mutate.sh showed no test looked at. */
+static void
+test_decode_more(void **state)
+{
+	struct pdu_submit	 ps;
+	struct pdu_status	 st;
+	struct pdu_part		*many;
+	char			*hex, *s, *cause = NULL;
+	size_t			 n;
+
+	/* TP-MR is kept; the TP-MTI of what is not a submit is named. */
+	decode("00012A0BA13108108300F0000002E834", &ps);
+	assert_int_equal(ps.mr, 0x2a);
+	pdu_submit_free(&ps);
+	decode_fails("00062A0BA13108108300F0000002E834",
+	    "not an SMS-SUBMIT (TP-MTI 2)");
+	/* An alphanumeric address, whatever its numbering plan. */
+	decode_fails("0001000BD13108108300F0000002E834", "alphanumeric TP-DA");
+	decode_fails("0001000BD03108108300F0000002E834", "alphanumeric TP-DA");
+	/* DCS C0 and D0: message waiting groups, GSM 7-bit. */
+	decode("0001000BA13108108300F000C002E834", &ps);
+	assert_string_equal(ps.text, "hi");
+	pdu_submit_free(&ps);
+	decode("0001000BA13108108300F000D002E834", &ps);
+	assert_int_equal(ps.coding, PDU_GSM7);
+	pdu_submit_free(&ps);
+	/* GSM: a UDH and no text at all; no UD at all. */
+	decode("0041000BA13108108300F00000" "07" "05000355020100", &ps);
+	assert_true(ps.concat);
+	assert_string_equal(ps.text, "");
+	assert_int_equal(ps.nseptets, 0);
+	pdu_submit_free(&ps);
+	decode("0001000BA13108108300F0000000", &ps);
+	assert_string_equal(ps.text, "");
+	pdu_submit_free(&ps);
+	/* Not a high surrogate just below; not a low one just above. */
+	ucs2_is("D7FFDC00", "\xed\x9f\xbf\xef\xbf\xbd");
+	ucs2_is("DC00DC00", "\xef\xbf\xbd\xef\xbf\xbd");
+	/* The longest hex the decoder takes is read, not refused. */
+	hex = repeat("00", 256 - 16, "");
+	s = xmalloc(strlen(hex) + 64);
+	snprintf(s, strlen(hex) + 64, "0001000BA13108108300F0000002E834%s",
+	    hex);
+	decode_fails(s, "240 octets after the user data");
+	free(s);
+	free(hex);
+	hex = repeat("00", 257, "");
+	decode_fails(hex, "PDU longer than 256 octets");
+	free(hex);
+
+	/* A caller's limit under 255 parts is the limit. */
+	many = xcalloc(254, sizeof *many);
+	s = repeat("a", 254 * 153 + 1, "");
+	encode_fails(M, s, NULL, 254, "text needs 255 parts, more than 254");
+	free(s);
+	s = repeat("a", 254 * 153, "");
+	assert_int_equal(pdu_encode_submit(M, s, &(struct pdu_opts){ 0 },
+	    many, 254, &n, &cause), 0);
+	assert_int_equal(n, 254);
+	free(s);
+	free(many);
+
+	/* Reports: a bad SMSC, a report cut in its recipient. */
+	memset(&st, 0, sizeof st);
+	strlcpy(st.recipient, M, sizeof st.recipient);
+	st.scts = st.dt = 1709267696;
+	s = xmalloc(PDU_HEX_MAX);
+	assert_int_equal(pdu_encode_status(&st, "x", s, PDU_HEX_MAX, NULL,
+	    &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	free(s);
+	assert_int_equal(pdu_decode_status("00062A0D91", &st, &cause), -1);
+	assert_string_equal(cause, "PDU truncated in TP-RA");
+	free(cause);
+
+	/* The canonical side of a match is 11 digits, 9 among them. */
+	assert_true(pdu_number_match("13900139999", "+8613900139999"));
+	assert_false(pdu_number_match("a3800138000", "a3800138000"));
+	assert_false(pdu_number_match("1380013800a", "1380013800a"));
+}
+
+/* Parts filled to the last septet, and the limits on their number. */
+static void
+test_part_edges(void **state)
+{
+	struct pdu_part		 two[2], *many;
+	struct pdu_submit	 ps;
+	struct pdu_opts		 o;
+	size_t			 n = 0;
+	char			*s, *cause = NULL;
+
+	/* 306 septets: two full parts of 153 (UDL A0 with the UDH). */
+	s = repeat("a", 306, "");
+	memset(&o, 0, sizeof o);
+	assert_int_equal(pdu_encode_submit(M, s, &o, two, 2, &n, &cause), 0);
+	assert_int_equal(n, 2);
+	decode(two[1].hex, &ps);
+	assert_int_equal(ps.total, 2);
+	assert_int_equal(ps.seq, 2);
+	assert_int_equal(strlen(ps.text), 153);
+	pdu_submit_free(&ps);
+	free(s);
+	/* One more septet needs a third part. */
+	s = repeat("a", 307, "");
+	encode_fails(M, s, NULL, 2, "text needs 3 parts, more than 2");
+	free(s);
+
+	/* Never more than 255 parts, however many the caller allows. */
+	many = xcalloc(300, sizeof *many);
+	s = repeat("a", 255 * 153, "");
+	assert_int_equal(pdu_encode_submit(M, s, &o, many, 300, &n, &cause),
+	    0);
+	assert_int_equal(n, 255);
+	decode(many[254].hex, &ps);
+	assert_int_equal(ps.total, 255);
+	assert_int_equal(ps.seq, 255);
+	pdu_submit_free(&ps);
+	free(s);
+	s = repeat("a", 255 * 153 + 1, "");
+	encode_fails(M, s, NULL, 300, "text needs 256 parts, more than 255");
+	free(s);
+	free(many);
+}
+
+/* The SMSC given to the encoder: international or not. */
+static void
+test_encode_smsc(void **state)
+{
+	struct pdu_part	p[PDU_MAX_PARTS];
+	struct pdu_opts	o;
+
+	memset(&o, 0, sizeof o);
+	o.smsc = "+8613800571500";
+	encode(M, "hi", &o, p);
+	assert_string_equal(p[0].hex, "0891683108501705F0" "0100"
+	    DA_INTL "000002E834");
+	o.smsc = "13800571500";
+	encode(M, "hi", &o, p);
+	assert_string_equal(p[0].hex, "07813108501705F0" "0100"
+	    DA_INTL "000002E834");
+}
+
 static void
 test_bad_text(void **state)
 {
@@ -747,6 +1131,137 @@ test_status(void **state)
 	free(cause);
 }
 
+/* Encode a report at t (both times), check its SCTS and the way back. */
+static void
+status_at(time_t t, const char *want)
+{
+	struct pdu_status	st, back;
+	char			hex[PDU_HEX_MAX], *cause = NULL;
+
+	memset(&st, 0, sizeof st);
+	st.mr = 1;
+	strlcpy(st.recipient, "+8613800138000", sizeof st.recipient);
+	st.scts = st.dt = t;
+	if (pdu_encode_status(&st, NULL, hex, sizeof hex, NULL, &cause) != 0)
+		fail_msg("%lld: %s", (long long)t, cause);
+	if (strncmp(hex + 24, want, 14) != 0)
+		fail_msg("%lld: SCTS %.14s, want %s", (long long)t, hex + 24,
+		    want);
+	memset(&back, 0xff, sizeof back);
+	assert_int_equal(pdu_decode_status(hex, &back, &cause), 0);
+	assert_int_equal(back.scts, t);
+	assert_int_equal(back.dt, t);
+	assert_int_equal(back.mr, 1);
+	assert_int_equal(back.status, 0);
+	assert_string_equal(back.recipient, "+8613800138000");
+}
+
+/* A report whose SCTS is scts decodes to t, or fails (t == -1). */
+static void
+status_scts_is(const char *scts, time_t t)
+{
+	struct pdu_status	st;
+	char			hex[PDU_HEX_MAX], *cause = NULL;
+
+	snprintf(hex, sizeof hex, "00062A" DA_INTL "%s" "42301021436523" "00",
+	    scts);
+	if (t == -1) {
+		assert_int_equal(pdu_decode_status(hex, &st, &cause), -1);
+		assert_string_equal(cause, "bad TP-SCTS");
+		free(cause);
+		return;
+	}
+	assert_int_equal(pdu_decode_status(hex, &st, &cause), 0);
+	assert_int_equal(st.scts, t);
+}
+
+/* The calendar's edges, the zone, and the limits of a report. */
+static void
+test_status_edges(void **state)
+{
+	struct pdu_status	 st;
+	struct pdu_submit	 ps;
+	char			 hex[PDU_HEX_MAX], *cause = NULL;
+
+	status_at(946656000, "00101000000023");		/* 2000-01-01 00:00 +8 */
+	status_at(978278400, "10101000000023");		/* 2001-01-01 */
+	status_at(951796800, "00209221000023");		/* 2000-02-29 12:00 */
+	status_at(1078027200, "40209221000023");	/* 2004-02-29 */
+	status_at(1582948800, "02209221000023");	/* 2020-02-29 */
+	status_at(4102416000 - 1, "99211332959523");	/* 2099-12-31 23:59:59 */
+
+	memset(&st, 0, sizeof st);
+	strlcpy(st.recipient, "+8613800138000", sizeof st.recipient);
+	st.scts = 946656000 - 1;
+	st.dt = 946656000;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-SCTS outside 2000-2099");
+	free(cause);
+	st.scts = 4102416000 - 1;
+	st.dt = 4102416000;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-DT outside 2000-2099");
+	free(cause);
+
+	/* TP-MR and TP-ST are octets. */
+	st.dt = st.scts;
+	st.mr = 255;
+	st.status = 255;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), 0);
+	st.mr = 256;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-MR or TP-ST past 255");
+	free(cause);
+	st.mr = 255;
+	st.status = 256;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, sizeof hex, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "TP-MR or TP-ST past 255");
+	free(cause);
+	/* 27 octets: 55 bytes of hex with the NUL, not one less. */
+	st.status = 0;
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, 55, NULL, &cause),
+	    0);
+	assert_int_equal(strlen(hex), 54);
+	assert_int_equal(pdu_encode_status(&st, NULL, hex, 54, NULL, &cause),
+	    -1);
+	assert_string_equal(cause, "hex buffer too small");
+	free(cause);
+
+	/* Leap days that are not, digits that are not, zones. */
+	status_scts_is("30209221000023", -1);		/* 2003-02-29 */
+	status_scts_is("00209221000023", 951796800);	/* 2000-02-29 */
+	status_scts_is("0A101000000023", -1);		/* month 0xA0 */
+	status_scts_is("00A01000000023", -1);
+	status_scts_is("001010000000A3", -1);		/* zone 0x3A */
+	status_scts_is("42301021436591", 1709267696 + 11700);	/* +4:45 */
+	status_scts_is("4230102143652B", 1709267696 + 16 * 3600); /* -8:00 */
+
+	/* Truncation where each field starts; not a report. */
+	assert_int_equal(pdu_decode_status("0006", &st, &cause), -1);
+	assert_string_equal(cause, "PDU truncated in TP-MR");
+	free(cause);
+	snprintf(hex, sizeof hex, "00032A" DA_INTL "42301021436523"
+	    "42301021436523" "00");
+	assert_int_equal(pdu_decode_status(hex, &st, &cause), -1);
+	assert_string_equal(cause, "not an SMS-STATUS-REPORT (TP-MTI 3)");
+	free(cause);
+	decode_fails("0001000BA13108108300F000", "PDU truncated in TP-DCS");
+	decode_fails("0011000BA13108108300F00000", "PDU truncated in TP-VP");
+
+	/* Freeing a decoded SMS-SUBMIT leaves nothing behind. */
+	decode("0001000BA13108108300F0000002E834", &ps);
+	assert_non_null(ps.septets);
+	pdu_submit_free(&ps);
+	assert_null(ps.text);
+	assert_null(ps.septets);
+	assert_int_equal(ps.nseptets, 0);
+}
+
 static void
 test_status_decode(void **state)
 {
@@ -881,6 +1396,14 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_ucs2),
 		cmocka_unit_test(test_bad_text),
+		cmocka_unit_test(test_utf8_edges),
+		cmocka_unit_test(test_decode_edges),
+		cmocka_unit_test(test_part_edges),
+		cmocka_unit_test(test_ucs2_edges),
+		cmocka_unit_test(test_status_edges),
+		cmocka_unit_test(test_decode_more),
+		cmocka_unit_test(test_encode_smsc),
+		cmocka_unit_test(test_control_edges),
 		cmocka_unit_test(test_decode_dcs),
 		cmocka_unit_test(test_decode_udh),
 		cmocka_unit_test(test_decode_bad),

@@ -362,6 +362,70 @@ test_cause_never_echoes(void **state)
 	}
 }
 
+/* The edges of the character classes, ASCII and full-width. */
+static void
+test_class_edges(void **state)
+{
+	static const struct good	good[] = {
+		/* Full-width 0 and 9 (U+FF10, U+FF19). */
+		{ "\xef\xbc\x91\xef\xbc\x93\xef\xbc\x99\xef\xbc\x90"
+		  "\xef\xbc\x90\xef\xbc\x91\xef\xbc\x93\xef\xbc\x90"
+		  "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x99", "13900130009" },
+		/* The ideographic space and the no-break space separate. */
+		{ "138\xe3\x80\x80" "0013\xc2\xa0" "8000", "13800138000" },
+	};
+	static const struct bad		bad[] = {
+		{ "1380013800a", "letters" },
+		{ "1380013800z", "letters" },
+		{ "1380013800A", "letters" },
+		{ "1380013800Z", "letters" },
+		{ "1380013800`", "unexpected character" },
+		{ "1380013800{", "unexpected character" },
+		{ "1380013800@", "unexpected character" },
+		{ "1380013800[", "unexpected character" },
+		{ "1380013800/", "unexpected character" },
+		{ "1380013800:", "unexpected character" },
+		/* U+FF21 U+FF3A U+FF41 U+FF5A are letters, their neighbours not. */
+		{ "1380013800\xef\xbc\xa1", "letters" },
+		{ "1380013800\xef\xbc\xba", "letters" },
+		{ "1380013800\xef\xbd\x81", "letters" },
+		{ "1380013800\xef\xbd\x9a", "letters" },
+		{ "1380013800\xef\xbc\xa0", "unexpected character" },
+		{ "1380013800\xef\xbc\xbb", "unexpected character" },
+		{ "1380013800\xef\xbd\x80", "unexpected character" },
+		{ "1380013800\xef\xbd\x9b", "unexpected character" },
+		{ "1380013800\xef\xbe\x81", "unexpected character" },
+		{ "1380013800\xee\xbd\x81", "unexpected character" },
+		/* Full-width / and : beside the digits. */
+		{ "1380013800\xef\xbc\x8f", "unexpected character" },
+		{ "1380013800\xef\xbc\x9a", "unexpected character" },
+		/* U+3001, U+3040 and U+2000-ish bytes are no spaces. */
+		{ "138\xe3\x80\x81" "00138000", "unexpected character" },
+		{ "138\xe3\x81\x80" "00138000", "unexpected character" },
+		{ "138\xe2\x80\x80" "00138000", "unexpected character" },
+		{ "138\xc2\xa1" "00138000", "unexpected character" },
+	};
+
+	(void)state;
+	check_good(good, sizeof good / sizeof good[0]);
+	check_bad(bad, sizeof bad / sizeof bad[0]);
+}
+
+/* A masked number is written whole, whatever the buffer held. */
+static void
+test_mask_dirty(void **state)
+{
+	char	out[PHONE_BUFSIZE];
+
+	(void)state;
+	memset(out, 'x', sizeof out);
+	phone_mask("123", out);
+	assert_string_equal(out, "***********");
+	memset(out, 'x', sizeof out);
+	phone_mask("13800138000", out);
+	assert_string_equal(out, "138****8000");
+}
+
 int
 main(void)
 {
@@ -378,6 +442,8 @@ main(void)
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_is_canonical),
 		cmocka_unit_test(test_cause_never_echoes),
+		cmocka_unit_test(test_class_edges),
+		cmocka_unit_test(test_mask_dirty),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
