@@ -8,8 +8,10 @@
 #                              the whole test suite in a gcc ASan+UBSan build
 #                              and in a clang build, every fuzz target for
 #                              CIVICAST_FUZZ_SECS (default 20) seconds on its
-#                              saved corpus, and make distcheck (whose plain
-#                              build runs the Valgrind test); all with -Werror
+#                              saved corpus, a sample of 30 mutants
+#                              (tests/mutate.sh, 240 s at most), and make
+#                              distcheck (whose plain build runs the
+#                              Valgrind test); all with -Werror
 #
 # Builds go to build/<flavour>/ (out of tree).  Nothing is installed
 # system-wide but the Debian packages below.
@@ -128,6 +130,19 @@ fuzz_stage() {
 	return "${PIPESTATUS[0]}"
 }
 
+# A small random sample of mutants (tests/mutate.sh, docs/testing.md),
+# seeded by the commit so a run can be repeated; a report, not a gate.
+mutate_stage() {
+	local seed
+	rm -f build/mutate.md build/mutate.out
+	mkdir -p build
+	seed=$(( 0x$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1) ))
+	bash tests/mutate.sh --sample "${CIVICAST_MUTANTS:-30}" --seed "$seed" \
+	    --time-box "${CIVICAST_MUTATE_SECS:-240}" --report build/mutate.md \
+	    2>&1 | tee build/mutate.out | tail -n 30
+	return "${PIPESTATUS[0]}"
+}
+
 distcheck_stage() {
 	rm -f build/dist/distcheck.log
 	build dist --enable-werror || return
@@ -147,6 +162,7 @@ test_all() {
 	stage "gcc ASan+UBSan make check" san_stage
 	stage "clang make check" clang_stage
 	stage "fuzz (clang libFuzzer)" fuzz_stage
+	stage "mutation sample" mutate_stage
 	stage "distcheck (valgrind)" distcheck_stage
 	echo
 	# Skips are named: the sanitizer build skips the valgrind test, which
@@ -155,7 +171,16 @@ test_all() {
 	counts "clang build" build/clang/test-suite.log
 	counts "distcheck build" build/dist/distcheck.log
 	fuzzcounts build/fuzz/fuzz.out
+	grep -h '^mutants:' build/mutate.out 2>/dev/null ||
+	    echo "mutants: did not run"
 	printf 'times:\n%s  %-30s %4d s\n' "$times" total "$SECONDS"
+	# One plain line for every build's tests together.
+	cat build/sanitizers/test-suite.log build/clang/test-suite.log \
+	    build/dist/distcheck.log 2>/dev/null | awk '
+	/^# PASS:/ { p += $3 } /^# SKIP:/ { s += $3 }
+	/^# FAIL:/ { f += $3 } /^# XPASS:/ { f += $3 } /^# ERROR:/ { f += $3 }
+	END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }'
+
 	if [ -n "$failed" ]; then
 		echo "FAILED:$failed"
 		exit 1

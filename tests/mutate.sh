@@ -662,6 +662,9 @@ def main():
 		with open(a.report, 'w') as f:
 			f.write(text + '\n')
 	d = tot['killed'] + tot['timeout'] + tot['survived']
+	print('mutants: %d killed, %d survived, %d equivalent, %d not run' % (
+	    tot['killed'] + tot['timeout'], tot['survived'],
+	    tot['equivalent'], tot['not-run']))
 	if a.min_score is not None and d and \
 	    100.0 * (tot['killed'] + tot['timeout']) / d < a.min_score:
 		print('mutate.sh: score below %g%%' % a.min_score)
