@@ -178,6 +178,33 @@ outbox_idle() {
 	return 0
 }
 
+# mock_start: tests/mockprov on a free port of 127.0.0.1, every request
+# logged to $T/mock.jsonl (empty to begin with), its port in $T/port.
+mock_start() {
+	"$top_builddir/tests/mockprov" -p 0 -l "$T/mock.jsonl" -f "$T/port" &
+	TEST_PIDS="$TEST_PIDS $!"
+	wait_for test -s "$T/port"
+	: > "$T/mock.jsonl"
+}
+
+# daemon_start: civicastd on $CONF, logging to $T/daemon.log, its pid in
+# $DPID; returns once it is subscribed (reading events).
+daemon_start() {
+	"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
+	DPID=$!
+	TEST_PIDS="$TEST_PIDS $DPID"
+	wait_for grep -q "subscribed to" "$T/daemon.log"
+}
+
+# hmac_sign KEYFILE DATA: the signature civicast expects (lowercase hex
+# HMAC-SHA256 of DATA keyed with the file's bytes), computed by python3's
+# hmac, never by civicast's own code.
+hmac_sign() {
+	python3 -c 'import hmac, hashlib, sys
+print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].encode(),
+               hashlib.sha256).hexdigest())' "$1" "$2"
+}
+
 # json_get FILE KEY: a top-level value of a JSON file, as JSON.
 json_get() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], ensure_ascii=False))' "$1" "$2"

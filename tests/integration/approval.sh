@@ -6,14 +6,10 @@
 # its expiry fails with a clear message; security.approvers limits who
 # may decide.  The second operator is the user nobody (setpriv).
 . "$top_srcdir/tests/lib.sh"
-MOCKPROV="$top_builddir/tests/mockprov"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
 redis_start --unixsocketperm 777
 
-"$MOCKPROV" -p 0 -l "$T/mock.jsonl" -f "$T/port" &
-TEST_PIDS="$TEST_PIDS $!"
-wait_for test -s "$T/port"
-: > "$T/mock.jsonl"
+mock_start
 (umask 077; head -c 32 /dev/urandom > "$T/mzj.key")
 
 write_conf <<EOF
@@ -38,10 +34,7 @@ a2,13800135002,330683102,elderly,二
 a3,13800135003,330683102,disabled,三
 CSV
 expect_rc 0 cc resident import "$T/res.csv"
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
-wait_for grep -q "subscribed to" "$T/daemon.log"
+daemon_start
 
 ME=$(id -un)
 OTHER=""
@@ -64,11 +57,7 @@ ev() {	# ID DEPT PUBLISHER(""=none) [EXPIRES]
 	printf '{"id":"%s","department":"%s","sent":"%s","kind":"alert",%s"priority":"routine","audience":{"groups":["elderly"],"districts":["330683"]},"template":"subsidy_notice","params":{"title":"t","detail":"d","effective_date":"x","action":"a"},"expires":"%s"}' \
 	    "$1" "$2" "$NOW" "$pub" "${4:-$LATER}"
 }
-sign() {	# JSON: the HMAC with mzj's key, computed here, not by civicast
-	python3 -c 'import hmac, hashlib, sys
-print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].encode(),
-               hashlib.sha256).hexdigest())' "$T/mzj.key" "$1"
-}
+sign() { hmac_sign "$T/mzj.key" "$1"; }	# JSON, with mzj's key
 n_ev=0
 publish() {	# JSON [STREAM-PUBLISHER]: XADD, signed for mzj; sets $e
 	case "$1" in

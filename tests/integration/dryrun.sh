@@ -6,13 +6,10 @@
 # accepts, as accepted.  The dry run's event bytes are sent to the
 # daemon, signed here (not by civicast), and the two verdicts compared.
 . "$top_srcdir/tests/lib.sh"
-MOCKPROV="$top_builddir/tests/mockprov"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
 redis_start
 
-"$MOCKPROV" -p 0 -l "$T/mock.jsonl" -f "$T/port" &
-TEST_PIDS="$TEST_PIDS $!"
-wait_for test -s "$T/port"
+mock_start
 (umask 077; head -c 32 /dev/urandom > "$T/mzj.key")
 
 write_conf <<EOF
@@ -40,20 +37,13 @@ a5,13800136005,330683001,elderly;disabled,五
 a6,13800136006,330683001,elderly,六
 CSV
 expect_rc 0 cc resident import "$T/res.csv"
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
-wait_for grep -q "subscribed to" "$T/daemon.log"
+daemon_start
 
 P="--param title=t --param detail=d --param effective_date=x --param action=a"
 jget() {	# FILE KEY
 	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
 }
-sign() {
-	python3 -c 'import hmac, hashlib, sys
-print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].encode(),
-               hashlib.sha256).hexdigest())' "$T/mzj.key" "$1"
-}
+sign() { hmac_sign "$T/mzj.key" "$1"; }	# JSON, with mzj's key
 # The daemon's verdict on JSON: "reject: REASON", "hold" or "go".
 daemon_verdict() {
 	nrej=$(rcli XLEN t:events:rejected)

@@ -5,14 +5,10 @@
 # two-person rule for large events (the publisher may not approve), the
 # emergency fast path, audit entries; no full phone number in the logs.
 . "$top_srcdir/tests/lib.sh"
-MOCKPROV="$top_builddir/tests/mockprov"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
 redis_start
 
-"$MOCKPROV" -p 0 -l "$T/mock.jsonl" -f "$T/port" &
-TEST_PIDS="$TEST_PIDS $!"
-wait_for test -s "$T/port"
-: > "$T/mock.jsonl"
+mock_start
 head -c 32 /dev/urandom > "$T/mzj.key"
 chmod 600 "$T/mzj.key"
 head -c 48 /dev/urandom > "$T/yjj.key"
@@ -45,10 +41,7 @@ a5,13800134005,330683001,elderly,五
 b1,13800134006,330102001,elderly,杭一
 CSV
 expect_rc 0 cc resident import "$T/res.csv"
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
-wait_for grep -q "subscribed to" "$T/daemon.log"
+daemon_start
 
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OLD=$(date -u -d '-2 days' +%Y-%m-%dT%H:%M:%SZ)
@@ -59,11 +52,7 @@ ev() { # ID GROUPS DISTRICT [SENT] [PRIORITY] [TEMPLATE]
 	    "$1" "${4:-$NOW}" "${5:-routine}" "$2" "$3" \
 	    "${6:-subsidy_notice}" "$P" "$LATER"
 }
-sign() { # KEYFILE JSON
-	python3 -c 'import hmac, hashlib, sys
-print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].encode(),
-               hashlib.sha256).hexdigest())' "$1" "$2"
-}
+sign() { hmac_sign "$1" "$2"; }	# KEYFILE JSON
 xadd() { # JSON SIG [PUBLISHER]
 	rcli XADD t:events '*' event "$1" sig "$2" publisher "${3:-tester}" \
 	    >/dev/null
