@@ -88,6 +88,23 @@ struct channel_ops {
 	int		(*up)(struct channel *);
 };
 
+/*
+ * A modem's SIM windows kept in Redis, so that its caps survive a restart
+ * (pipeline.c provides these; a channel without them keeps its counts in
+ * memory only).  sent: a part went at ms, to count in the windows of SIM
+ * id (kept horizon ms, the newest depth).  load: the SIM's part times
+ * still inside horizon, oldest first, handed to done once Redis answers
+ * (later, never from within load).
+ */
+typedef void	channel_sim_done_cb(struct channel *, const long long *times,
+		    size_t n);
+struct channel_sim {
+	void	(*sent)(void *arg, const char *id, long long ms,
+		    long long horizon, size_t depth);
+	void	(*load)(void *arg, struct channel *, const char *id,
+		    long long horizon, size_t depth, channel_sim_done_cb *);
+};
+
 struct channel {
 	const struct conf_channel	*conf;
 	const struct channel_ops	*ops;
@@ -95,6 +112,8 @@ struct channel {
 	/* Set before init(); may be NULL. */
 	channel_report_cb		*report;
 	void				*report_arg;
+	const struct channel_sim	*sim;		/* NULL: memory only */
+	void				*sim_arg;
 };
 
 /* "ok", "tempfail", "permfail", "unknown". */

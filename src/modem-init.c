@@ -315,6 +315,7 @@ modem_ready(struct modem *m)
 	    m->imei[0] != '\0' ? m->imei : "?",
 	    m->oper[0] != '\0' ? m->oper : "no operator", m->csq,
 	    m->registered ? "" : ", not registered");
+	modem_sim_seed(m);
 }
 
 /* The answers of INIT (and of the IMEI scan). */

@@ -139,6 +139,8 @@ struct modem {
 	/* What the modem told us. */
 	char			 imei[32];
 	char			 imsi[32];
+	char			 sim_seeded[32]; /* SIM whose windows came from Redis */
+	int			 sim_loading;	/* waiting for them: send nothing */
 	char			 oper[64];
 	char			 smsc[32];
 	int			 csq;		/* 0-31, 99 unknown */
@@ -240,6 +242,10 @@ int		 modem_limits_init(struct modem *, char **);
 long long	 modem_rate_wait(const struct modem *, long long);
 /* libevent: a rate window has room again. */
 void		 modem_rate_cb(evutil_socket_t, short, void *);
+/* READY: seed the SIM windows from Redis, once per SIM in this process. */
+void		 modem_sim_seed(struct modem *);
+/* Count one part sent now, in memory and (when kept) in Redis. */
+void		 modem_sim_record(struct modem *);
 /* Free a message taken off the modem. */
 void		 modem_job_free(struct modem_job *);
 /* Settle a message taken off the modem: count it, call its done(). */

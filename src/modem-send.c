@@ -65,6 +65,76 @@ modem_rate_wait(const struct modem *m, long long now)
 	return (simwin_wait(&m->wins, now));
 }
 
+/*
+ * The SIM the windows count for: its IMSI, else the modem's IMEI.  The
+ * caps are the SIM plan's, so they follow the SIM, not the port.
+ */
+static const char *
+modem_sim_id(const struct modem *m)
+{
+	return (m->imsi[0] != '\0' ? m->imsi : m->imei);
+}
+
+static void
+modem_sim_seeded(struct channel *ch, const long long *times, size_t n)
+{
+	struct modem	*m = ch->priv;
+	size_t		 used;
+
+	if (m == NULL || !m->sim_loading)
+		return;
+	used = simwin_restore(&m->wins, times, n);
+	m->sim_loading = 0;
+	if (used > 0)
+		log_info("modem %s: %zu part%s sent through this SIM within "
+		    "its limits' windows, counted again", modem_id(m), used,
+		    used == 1 ? "" : "s");
+}
+
+/*
+ * READY: the windows start from what Redis kept of this SIM, so that a
+ * restart does not hand the SIM a fresh allowance.  Once per SIM in a
+ * process: after a replug of the same SIM the windows in memory are
+ * already right; another SIM in the modem starts from its own.  Nothing
+ * is sent until Redis has answered (capacity 0 while sim_loading).
+ */
+void
+modem_sim_seed(struct modem *m)
+{
+	struct channel	*ch = m->ch;
+	const char	*id = modem_sim_id(m);
+	char		*cause;
+
+	if (ch->sim == NULL || m->wins.n == 0 || *id == '\0' ||
+	    strcmp(id, m->sim_seeded) == 0)
+		return;
+	if (m->sim_seeded[0] != '\0') {
+		/* Another SIM: the old one's counts are not its own. */
+		simwin_free(&m->wins);
+		if (modem_limits_init(m, &cause) != 0) {
+			log_warnx("modem %s: %s", modem_id(m), cause);
+			free(cause);
+		}
+	}
+	strlcpy(m->sim_seeded, id, sizeof m->sim_seeded);
+	m->sim_loading = 1;
+	ch->sim->load(ch->sim_arg, ch, id, simwin_horizon(&m->wins),
+	    simwin_depth(&m->wins), modem_sim_seeded);
+}
+
+/* Count one part sent now, in memory and (when kept) in Redis. */
+void
+modem_sim_record(struct modem *m)
+{
+	struct channel	*ch = m->ch;
+	long long	 now = util_now_ms();
+
+	simwin_record(&m->wins, now);
+	if (ch->sim != NULL && m->wins.n > 0 && *modem_sim_id(m) != '\0')
+		ch->sim->sent(ch->sim_arg, modem_sim_id(m), now,
+		    simwin_horizon(&m->wins), simwin_depth(&m->wins));
+}
+
 /* libevent: a rate window has room again. */
 void
 modem_rate_cb(evutil_socket_t fd, short what, void *arg)
@@ -270,7 +340,7 @@ modem_cmgs_answer(struct modem *m, enum modem_ans ans, int code)
 			modem_wipe_cmd(m);
 			strlcpy(m->cmd, p->hex, sizeof m->cmd);
 			util_timer_ms(m->ev_cmd, MODEM_T_CMGS);
-			simwin_record(&m->wins, util_now_ms());
+			modem_sim_record(m);
 			if (serial_write(m->port, p->hex, strlen(p->hex),
 			    &why) != 0 || serial_write(m->port, "\x1a", 1,
 			    &why) != 0) {

@@ -147,7 +147,8 @@ modem_capacity(struct channel *ch)
 	long long	 wait;
 
 	if (m == NULL || m->dying || m->state != MODEM_READY ||
-	    m->job != NULL || m->answer != NULL || !modem_healthy(m))
+	    m->job != NULL || m->answer != NULL || !modem_healthy(m) ||
+	    m->sim_loading)
 		return (0);
 	if ((wait = modem_rate_wait(m, util_now_ms())) > 0) {
 		if (!evtimer_pending(m->ev_rate, NULL))

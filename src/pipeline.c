@@ -33,6 +33,7 @@
 #include "retention.h"
 #include "script.h"
 #include "tmpl.h"
+#include "util.h"
 #include "xmalloc.h"
 #include "buf.h"
 
@@ -45,6 +46,134 @@ pipeline_report(void *arg, struct channel *ch,
 	if (p->ob != NULL)
 		outbox_report(p->ob, ch, rep);
 }
+
+/*
+ * The modems' SIM windows in Redis (channel_sim): every part sent is
+ * recorded by outbox.lua sim_add, and a modem that becomes READY gets its
+ * SIM's recent part times from sim_times.  A load asked before the
+ * scripts are in, or lost with the connection, waits in p->sims and goes
+ * when they are ready again: the modem sends nothing until it is done.
+ */
+struct pipeline_sim {
+	struct pipeline		*p;
+	struct channel		*ch;
+	char			*id;
+	long long		 horizon;
+	size_t			 depth;
+	channel_sim_done_cb	*done;
+	int			 asked;		/* in flight */
+	struct pipeline_sim	*next;
+};
+
+static void	pipeline_sim_ask(struct pipeline_sim *);
+
+static void
+pipeline_sim_sent(void *arg, const char *id, long long ms, long long horizon,
+    size_t depth)
+{
+	struct pipeline	*p = arg;
+	const char	*argv[4];
+	char		 ms_s[24], hz[24], dp[24];
+
+	snprintf(ms_s, sizeof ms_s, "%lld", ms);
+	snprintf(hz, sizeof hz, "%lld", horizon);
+	snprintf(dp, sizeof dp, "%zu", depth);
+	argv[0] = id;
+	argv[1] = ms_s;
+	argv[2] = hz;
+	argv[3] = dp;
+	if (script_eval(p->sc, SCRIPT_OUTBOX, "sim_add", 4, argv, NULL, NULL,
+	    NULL) != 0)
+		log_warnx("pipeline: a part sent is not counted in Redis "
+		    "(not connected); a restart may forget it");
+}
+
+static void
+pipeline_sim_unlink(struct pipeline_sim *s)
+{
+	struct pipeline_sim	**pp;
+
+	for (pp = &s->p->sims; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	free(s->id);
+	free(s);
+}
+
+static void
+pipeline_sim_loaded(struct rconn *rc, redisReply *r, void *arg)
+{
+	struct pipeline_sim	*s = arg;
+	long long		*times;
+	size_t			 i, n = 0;
+
+	s->asked = 0;
+	if (r == NULL)
+		return;		/* connection lost: asked again when ready */
+	if (r->type != REDIS_REPLY_ARRAY) {
+		log_warnx("pipeline: channel %s: SIM windows not loaded: %s",
+		    s->ch->conf->id, r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		s->done(s->ch, NULL, 0);
+		pipeline_sim_unlink(s);
+		return;
+	}
+	times = xcalloc(r->elements + 1, sizeof *times);
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type == REDIS_REPLY_INTEGER)
+			times[n++] = r->element[i]->integer;
+	}
+	s->done(s->ch, times, n);
+	free(times);
+	pipeline_sim_unlink(s);
+}
+
+static void
+pipeline_sim_ask(struct pipeline_sim *s)
+{
+	const char	*argv[4];
+	char		 now[24], hz[24], dp[24];
+
+	if (s->asked || !scripts_ready(s->p->sc))
+		return;
+	snprintf(now, sizeof now, "%lld", util_now_ms());
+	snprintf(hz, sizeof hz, "%lld", s->horizon);
+	snprintf(dp, sizeof dp, "%zu", s->depth);
+	argv[0] = s->id;
+	argv[1] = now;
+	argv[2] = hz;
+	argv[3] = dp;
+	if (script_eval(s->p->sc, SCRIPT_OUTBOX, "sim_times", 4, argv, NULL,
+	    pipeline_sim_loaded, s) == 0)
+		s->asked = 1;
+}
+
+static void
+pipeline_sim_load(void *arg, struct channel *ch, const char *id,
+    long long horizon, size_t depth, channel_sim_done_cb *done)
+{
+	struct pipeline		*p = arg;
+	struct pipeline_sim	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->p = p;
+	s->ch = ch;
+	s->id = xstrdup(id);
+	s->horizon = horizon;
+	s->depth = depth;
+	s->done = done;
+	s->next = p->sims;
+	p->sims = s;
+	pipeline_sim_ask(s);
+}
+
+static const struct channel_sim pipeline_sim = {
+	pipeline_sim_sent,
+	pipeline_sim_load
+};
 
 /* Wake-ups between stages: intake -> fanout -> outbox. */
 static void
@@ -67,8 +196,11 @@ pipeline_wake_outbox(void *arg)
 static void
 pipeline_ready(void *arg)
 {
-	struct pipeline	*p = arg;
+	struct pipeline		*p = arg;
+	struct pipeline_sim	*s;
 
+	for (s = p->sims; s != NULL; s = s->next)
+		pipeline_sim_ask(s);
 	intake_connected(p->in);
 	outbox_connected(p->ob);
 	fanout_kick(p->fo);
@@ -323,6 +455,8 @@ pipeline_start(struct pipeline *p, struct daemon *d, char **cause)
 		/* The outbox is made below; reports come only once it runs. */
 		ch->report = pipeline_report;
 		ch->report_arg = p;
+		ch->sim = &pipeline_sim;
+		ch->sim_arg = p;
 		if (ops->init(ch, d->base, &why) != 0) {
 			xasprintf(cause, "channel %s: %s", ch->conf->id, why);
 			free(why);
@@ -377,4 +511,6 @@ pipeline_free(struct pipeline *p)
 	if (p->res.carriers != NULL)
 		carrier_free(p->res.carriers);
 	scripts_free(p->sc);
+	while (p->sims != NULL)
+		pipeline_sim_unlink(p->sims);
 }

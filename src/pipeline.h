@@ -32,6 +32,7 @@ struct district_table;
 struct fanout;
 struct intake;
 struct outbox;
+struct pipeline_sim;
 struct retention;
 struct scripts;
 
@@ -45,6 +46,7 @@ struct pipeline {
 	struct outbox		*ob;
 	struct retention	*rt;
 	struct event		*ev_status;	/* channel states to Redis */
+	struct pipeline_sim	*sims;		/* SIM window loads to send */
 };
 
 /*

@@ -61,6 +61,8 @@ static const struct script_op script_table[] = {
 	{ SCRIPT_OUTBOX, "review", "e# why", NULL },
 	{ SCRIPT_OUTBOX, "approve", "e# user now#", NULL },
 	{ SCRIPT_OUTBOX, "reject", "e# user now# reason", NULL },
+	{ SCRIPT_OUTBOX, "sim_add", "id ms# horizon# depth#", NULL },
+	{ SCRIPT_OUTBOX, "sim_times", "id now# horizon# depth#", NULL },
 
 	/* retention.lua: message records of finished events. */
 	{ SCRIPT_RETENTION, "candidates", "now# cutoff# max# from", NULL },

@@ -43,6 +43,8 @@
 --                        (resent after outbox.unknown_resend, if set)
 --   P events:draining    set   E stopped (cancelled, expired) whose queue
 --                        still holds messages to close
+--   P sim:<id>, P sim:<id>:n  times (ms) of the parts a modem sent through
+--                        SIM <id> (IMSI, else IMEI), for its limits' windows
 --
 -- Message states: queued -> sending -> sent -> delivered | failed |
 -- expired | cancelled, and unknown (the channel cannot tell whether it
@@ -1018,7 +1020,48 @@ local function reject()
 	return { 'rejected', '' }
 end
 
-local ops = { hold = hold, review = review, approve = approve,
+-- A modem's SIM windows (its `limits`, the SIM plan's caps), kept so that
+-- a restart does not give the SIM a fresh allowance: P sim:ID is a zset
+-- of the times (ms) of the parts sent through SIM ID (its IMSI, else the
+-- modem's IMEI), P sim:ID:n the counter that makes each member unique.
+-- The modem keeps the windows in memory too and checks them there; this
+-- is the copy a restarted daemon starts from.
+
+-- sim_add ID MS HORIZON DEPTH: one part sent at MS; parts older than
+-- HORIZON ms (the longest window) and beyond the newest DEPTH (the
+-- largest count) can never matter again and are dropped.
+local function sim_add()
+	local k = P .. 'sim:' .. ARGV[3]
+	local ms, horizon, depth = tonumber(ARGV[4]), tonumber(ARGV[5]),
+	    tonumber(ARGV[6])
+	local n = redis.call('INCR', k .. ':n')
+	redis.call('ZADD', k, ms, ms .. ':' .. n)
+	redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. (ms - horizon))
+	redis.call('ZREMRANGEBYRANK', k, 0, -(depth + 1))
+	redis.call('PEXPIRE', k, horizon + 1000)
+	redis.call('PEXPIRE', k .. ':n', horizon + 1000)
+	return redis.call('ZCARD', k)
+end
+
+-- sim_times ID NOW HORIZON DEPTH: the times of the parts still inside
+-- the longest window at NOW (the newest DEPTH), oldest first.
+local function sim_times()
+	local k = P .. 'sim:' .. ARGV[3]
+	local now, horizon, depth = tonumber(ARGV[4]), tonumber(ARGV[5]),
+	    tonumber(ARGV[6])
+	local t = redis.call('ZRANGEBYSCORE', k, '(' .. (now - horizon),
+	    '+inf', 'WITHSCORES')
+	local out = {}
+	for i = 2, #t, 2 do
+		out[#out + 1] = tonumber(t[i])
+	end
+	while #out > depth do
+		table.remove(out, 1)
+	end
+	return out
+end
+
+local ops = { sim_add = sim_add, sim_times = sim_times, hold = hold, review = review, approve = approve,
     reject = reject, refuse = refuse, accept = accept, enqueue = enqueue, take = take, done = done,
     requeue = requeue, renew = renew, tick = tick, drain = drain,
     cancel = cancel, report = report, stop = stop, allow = allow,
