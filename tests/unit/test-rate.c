@@ -416,12 +416,88 @@ test_fractional(void **state)
 	assert_int_equal(n, 1 + 2000);
 }
 
+/*
+ * The edges the sweeps do not reach: no limit at all, the exact expiry
+ * (PX) of a state, and stored states at the parser's limits.
+ */
+static void
+test_edges(void **state)
+{
+	struct rate	r;
+	struct rate_tat	tat;
+	long long	wait;
+
+	/* No limit: nothing is kept, everything may go. */
+	memset(&r, 0xa5, sizeof r);
+	assert_int_equal(rate_init(&r, 0, 1, 5), 0);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(r.burst, 0);
+	memset(&r, 0xa5, sizeof r);
+	assert_int_equal(rate_init(&r, 5, 0, 3), 0);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(r.burst, 0);
+	tat.ms = 42;
+	tat.rem = 1;
+	wait = 7;
+	/* 2^40: what outbox.lua's allow answers for a channel without rate. */
+	assert_int_equal(rate_allow(&r, &tat, T0, &wait), 1LL << 40);
+	assert_int_equal(wait, 0);
+	assert_int_equal(rate_take(&r, &tat, T0), 0);
+	assert_int_equal(tat.ms, 42);
+	assert_int_equal(tat.rem, 1);
+	assert_int_equal(rate_admit(&r, &tat, T0, &wait), 1);
+
+	/* The key lives a second past the TAT, a started ms counted whole. */
+	assert_int_equal(rate_init(&r, 2, 1, 1), 1);
+	tat.ms = tat.rem = 0;
+	assert_int_equal(rate_take(&r, &tat, T0), 500 + 1000);
+	assert_int_equal(tat.ms, T0 + 500);
+	assert_int_equal(tat.rem, 0);
+	assert_int_equal(rate_take(&r, &tat, T0), 1000 + 1000);
+	assert_int_equal(rate_init(&r, 3, 1, 1), 1);
+	tat.ms = tat.rem = 0;
+	assert_int_equal(rate_take(&r, &tat, T0), 333 + 1 + 1000);
+	assert_int_equal(tat.ms, T0 + 333);
+	assert_int_equal(tat.rem, 1);
+
+	/* Zeros are numbers; the largest accepted and the first refused. */
+	rate_state_parse(&r, "0+1/3", &tat);
+	assert_int_equal(tat.ms, 0);
+	assert_int_equal(tat.rem, 1);
+	rate_state_parse(&r, "5+0/3", &tat);
+	assert_int_equal(tat.ms, 5);
+	assert_int_equal(tat.rem, 0);
+	rate_state_parse(&r, "5+1/0", &tat);
+	assert_int_equal(tat.ms, 6);
+	assert_int_equal(tat.rem, 0);
+	/* Another count's zero remainder is already on a whole ms. */
+	rate_state_parse(&r, "5+0/7", &tat);
+	assert_int_equal(tat.ms, 5);
+	assert_int_equal(tat.rem, 0);
+	rate_state_parse(&r, "5+2/3", &tat);
+	assert_int_equal(tat.ms, 5);
+	assert_int_equal(tat.rem, 2);
+	rate_state_parse(&r, "9223372036854775799", &tat);
+	assert_int_equal(tat.ms, 9223372036854775799LL);
+	rate_state_parse(&r, "9223372036854775800", &tat);
+	assert_int_equal(tat.ms, 0);
+	rate_state_parse(&r, "5+922337203685477580/3", &tat);
+	assert_int_equal(tat.ms, 6);
+	assert_int_equal(tat.rem, 0);
+	rate_state_parse(&r, "5+9223372036854775800/3", &tat);
+	assert_int_equal(tat.ms, 0);
+	assert_int_equal(tat.rem, 0);
+	rate_state_parse(&r, "5+1/3x", &tat);
+	assert_int_equal(tat.ms, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_fractional),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_sweep_ms),
