@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # tests/luaops.py: direct tests of the Lua operations (src/lua/*.lua)
 # against a real redis-server, called the way civicastd calls them
-# (pipeline_eval: EVALSHA sha 0 PREFIX OP ARGS...).  Run by
+# (src/script.c: EVALSHA sha 0 PREFIX OP ARGS...).  Run by
 # tests/integration/lua-outbox.sh, lua-registry.sh and lua-retention.sh:
 #   luaops.py outbox|registry|retention SOCKET TOP_SRCDIR
 # Prints "ok N - what" per check; the first failed check exits 1.
@@ -98,8 +98,9 @@ SEQ = [0]
 
 
 def accept(dept='mzj', id=None, kind='alert', prio='routine', ref='',
-    now=1000, nb=0, exp=0, text='正文', sid=None, publisher=None):
-	"""accept with the daemon's 15 (or 14) arguments; returns the reply."""
+    now=1000, nb=0, exp=0, text='正文', sid=None, publisher=None,
+    verified=None):
+	"""accept with the daemon's 16 (or 15, 14) arguments; the reply."""
 	SEQ[0] += 1
 	if id is None:
 		id = 'ev%d' % SEQ[0]
@@ -109,6 +110,8 @@ def accept(dept='mzj', id=None, kind='alert', prio='routine', ref='',
 	    text, '【嵊州民政】', 'tmpl']
 	if publisher is not None:
 		a.append(publisher)
+		if verified is not None:
+			a.append(verified)
 	return ob('accept', *a)
 
 
@@ -762,6 +765,157 @@ def t_outbox_report():
 	    nstate(e)), ('failed', None, None, {'failed': 1}))
 
 
+def held_event(publisher, verified, exp=0, now=1000):
+	"""An accepted event held for approval (hold from resolving)."""
+	e = accept(publisher=publisher, verified=verified, now=now, exp=exp)[1]
+	eq('hold: a resolving event waits', ob('hold', e, now + 1, 'big'),
+	    'pending_approval')
+	return e
+
+
+def t_outbox_approval():
+	reset()
+	e = accept(publisher='alice', verified='1')[1]
+	eq('accept: a signed publisher is verified',
+	    (h('ev:%s' % e, 'publisher'), h('ev:%s' % e, 'publisher_verified')),
+	    ('alice', '1'))
+	e2 = accept(publisher='bob', verified='0')[1]
+	eq('accept: a claimed publisher is not', h('ev:%s' % e2,
+	    'publisher_verified'), '0')
+	e3 = accept(publisher='bob', verified='yes')[1]
+	eq('accept: only "1" verifies', h('ev:%s' % e3, 'publisher_verified'),
+	    '0')
+	eq('hold: from resolving', ob('hold', e, 1001, '5 phones'),
+	    'pending_approval')
+	eq('hold: the event waits, out of resolving, in pending',
+	    (h('ev:%s' % e, 'state'), h('ev:%s' % e, 'held_for'),
+	    h('ev:%s' % e, 'held_at'), e in smembers('events:resolving'),
+	    smembers('events:pending')), ('pending_approval', '5 phones',
+	    '1001', False, [e]))
+	eq('hold: again is a no-op answering the state',
+	    ob('hold', e, 1002, 'x'), 'pending_approval')
+	eq('hold: of an unknown event', ob('hold', 99, 1002, 'x'), '')
+	eq('approve: the verified publisher is refused',
+	    ob('approve', e, 'alice', 1003), ['self', 'alice'])
+	eq('reject: the publisher is refused', ob('reject', e, 'alice', 1003,
+	    'no'), ['self', 'alice'])
+	eq('approve: still held', h('ev:%s' % e, 'state'), 'pending_approval')
+	eq('approve: another operator releases a verified event at once',
+	    ob('approve', e, 'carol', 1004), ['approved', ''])
+	eq('approve: back to resolving, approved by carol',
+	    (h('ev:%s' % e, 'state'), h('ev:%s' % e, 'approved'),
+	    smembers('events:pending'), e in smembers('events:resolving')),
+	    ('resolving', 'carol', [], True))
+	eq('approve: twice finds it resolving', ob('approve', e, 'dave', 1005),
+	    ['state', 'resolving'])
+	eq('approve: an unknown event', ob('approve', 99, 'dave', 1005),
+	    ['unknown', ''])
+
+	# Unverified: two different operators, the claimed publisher never.
+	u = held_event('bob', '0')
+	eq('approve: the claimed publisher is refused too',
+	    ob('approve', u, 'bob', 1010), ['self', 'bob'])
+	eq('approve: a first operator', ob('approve', u, 'carol', 1011),
+	    ['first', ''])
+	eq('approve: recorded, still held', (h('ev:%s' % u, 'approved_1'),
+	    h('ev:%s' % u, 'state')), ('carol', 'pending_approval'))
+	eq('approve: the same operator again', ob('approve', u, 'carol', 1012),
+	    ['again', 'carol'])
+	eq('approve: a second, different operator releases it',
+	    ob('approve', u, 'dave', 1013), ['approved', 'carol'])
+	eq('approve: released', h('ev:%s' % u, 'state'), 'resolving')
+	n = held_event('', '0')
+	eq('approve: an empty publisher: first', ob('approve', n, 'carol',
+	    1014), ['first', ''])
+	eq('approve: still held', h('ev:%s' % n, 'state'), 'pending_approval')
+
+	# Reject, cancel, expiry: each ends the hold, none can be undone.
+	j = held_event('bob', '1')
+	eq('reject: another operator', ob('reject', j, 'carol', 1020,
+	    'wrong text'), ['rejected', ''])
+	eq('reject: cancelled with the reason and who',
+	    (h('ev:%s' % j, 'state'), h('ev:%s' % j, 'reason'),
+	    h('ev:%s' % j, 'rejected_by'), j in smembers('events:pending'),
+	    j in smembers('events:draining')),
+	    ('cancelled', 'wrong text', 'carol', False, True))
+	eq('approve after reject', ob('approve', j, 'dave', 1021),
+	    ['state', 'cancelled'])
+	c = held_event('bob', '1')
+	d, i = h('ev:%s' % c, 'dept'), h('ev:%s' % c, 'id')
+	eq('cancel: a held event', ob('cancel', d, i, 1030), 'cancelled')
+	eq('cancel: no longer pending', c in smembers('events:pending'), False)
+	eq('approve after cancel', ob('approve', c, 'dave', 1031),
+	    ['state', 'cancelled'])
+	x = held_event('bob', '1', exp=5000)
+	eq('approve: at expiry it expires instead', ob('approve', x, 'dave',
+	    5000), ['state', 'expired'])
+	eq('approve: the event expired, out of pending',
+	    (h('ev:%s' % x, 'state'), x in smembers('events:pending')),
+	    ('expired', False))
+	y = held_event('bob', '1', exp=6000)
+	eq('reject: at expiry it expires instead', ob('reject', y, 'dave',
+	    6001, 'late'), ['state', 'expired'])
+	t1 = held_event('bob', '1', exp=7000)
+	t2 = held_event('bob', '1', exp=0)
+	ob('tick', 6999)
+	eq('tick: a held event before its expiry stays',
+	    h('ev:%s' % t1, 'state'), 'pending_approval')
+	ob('tick', 7000)
+	eq('tick: a held event expires at its expiry',
+	    (h('ev:%s' % t1, 'state'), t1 in smembers('events:pending'),
+	    h('ev:%s' % t2, 'state')), ('expired', False, 'pending_approval'))
+
+	# Review flags; refuse cancels and dead-letters in one step.
+	eq('review', ob('review', t2, 'over 5'), 1)
+	eq('review: flagged', (h('ev:%s' % t2, 'review'),
+	    h('ev:%s' % t2, 'review_for')), ('needed', 'over 5'))
+	f = accept(publisher='bob', verified='1', sid='777-0')[1]
+	eq('refuse: a resolving event', ob('refuse', f, 8000,
+	    '2026-12-01T00:00:00+08:00', 'over max_audience'), 'cancelled')
+	dl = r.cmd('XRANGE', P + 'events:rejected', '-', '+')
+	eq('refuse: one dead letter', len(dl), 1)
+	fl = dict(zip(dl[0][1][0::2], dl[0][1][1::2]))
+	eq('refuse: with the event, its reason, entry and time',
+	    (fl['event'], fl['reason'], fl['stream_id'], fl['rejected_at']),
+	    ('{"j":1}', 'over max_audience', '777-0',
+	    '2026-12-01T00:00:00+08:00'))
+	eq('refuse: the event cancelled with the reason',
+	    (h('ev:%s' % f, 'state'), h('ev:%s' % f, 'reason')),
+	    ('cancelled', 'over max_audience'))
+	eq('refuse: again answers the state, no second letter',
+	    (ob('refuse', f, 8001, 'x', 'y'),
+	    r.cmd('XLEN', P + 'events:rejected')), ('cancelled', 1))
+	eq('refuse: an unknown event', ob('refuse', 99, 8001, 'x', 'y'), '')
+
+
+def t_outbox_sim():
+	reset()
+	eq('sim_times: nothing kept', ob('sim_times', 'imsi1', 10000, 3600000,
+	    3), [])
+	for ms in (1000, 2000, 3000, 4000):
+		ob('sim_add', 'imsi1', ms, 3600000, 3)
+	eq('sim_add: the newest DEPTH kept', ob('sim_times', 'imsi1', 5000,
+	    3600000, 3), [2000, 3000, 4000])
+	eq('sim_times: DEPTH below what is kept', ob('sim_times', 'imsi1',
+	    5000, 3600000, 2), [3000, 4000])
+	eq('sim_times: only inside the horizon at NOW',
+	    ob('sim_times', 'imsi1', 3602500, 3600000, 10), [3000, 4000])
+	eq('sim_times: a part exactly HORIZON old no longer counts',
+	    ob('sim_times', 'imsi1', 3603000, 3600000, 10), [4000])
+	eq('sim_add: members unique for parts in the same ms',
+	    (ob('sim_add', 'imsi2', 500, 1000, 5),
+	    ob('sim_add', 'imsi2', 500, 1000, 5)), (1, 2))
+	ob('sim_add', 'imsi2', 1501, 1000, 5)
+	eq('sim_add: parts older than the horizon dropped',
+	    r.cmd('ZCARD', P + 'sim:imsi2'), 1)
+	ttl = r.cmd('PTTL', P + 'sim:imsi2')
+	eq('sim_add: kept a second past the horizon', 1000 < ttl <= 2000, True)
+	eq('sim_add: the counter expires with it',
+	    0 < r.cmd('PTTL', P + 'sim:imsi2:n') <= 2000, True)
+	eq('sim: another SIM is apart', ob('sim_times', 'imsi3', 5000,
+	    3600000, 3), [])
+
+
 def t_outbox_misc():
 	eq('outbox: an unknown operation is an error',
 	    'unknown operation' in (op_err('outbox', 'nosuch') or ''), True)
@@ -1232,7 +1386,7 @@ SUITES = {
 	'outbox': [t_outbox_accept, t_outbox_enqueue, t_outbox_take,
 	    t_outbox_done, t_outbox_cancel_during_send, t_outbox_drain,
 	    t_outbox_tick, t_outbox_unknown, t_outbox_requeue,
-	    t_outbox_report, t_outbox_misc],
+	    t_outbox_report, t_outbox_approval, t_outbox_sim, t_outbox_misc],
 	'registry': [t_registry, t_registry_fanout],
 	'retention': [t_retention, t_retention_pages],
 }
