@@ -42,8 +42,6 @@ TARGETS = [
 	('src/caltime.c', ['tests/unit/test-caltime', 'tests/unit/test-pdu']),
 	('src/simwin.c', ['tests/unit/test-simwin']),
 	('src/script.c', ['tests/unit/test-script']),
-	('src/verdict.c', ['tests/integration/dryrun.sh',
-	    'tests/integration/approval.sh']),
 	('src/sms.c', ['tests/unit/test-sms', 'tests/unit/test-pdu',
 	    'tests/unit/test-tmpl']),
 	('src/sig.c', ['tests/unit/test-sig',
