@@ -332,6 +332,7 @@ conf_check_secrets(struct conf_ctx *ctx, struct conf *conf)
 	const config_setting_t	*s;
 	char			*why;
 	size_t			 i;
+	int			 missing;
 
 	for (i = 0; i < conf->ndepartments; i++) {
 		if (conf->departments[i].key_file == NULL)
@@ -339,12 +340,11 @@ conf_check_secrets(struct conf_ctx *ctx, struct conf *conf)
 		if (conf_secret_check(conf->departments[i].key_file,
 		    SIG_KEY_MIN, &why) == 0)
 			continue;
+		missing = access(conf->departments[i].key_file, F_OK) != 0;
 		s = conf_at(ctx, "departments", i, "key_file", -1);
 		conf_err(ctx, s, "departments[%zu].key_file: %s%s%s", i, why,
-		    access(conf->departments[i].key_file, F_OK) != 0 ?
-		    "; civicast key generate " : "",
-		    access(conf->departments[i].key_file, F_OK) != 0 ?
-		    conf->departments[i].id : "");
+		    missing ? "; civicast key generate " : "",
+		    missing ? conf->departments[i].id : "");
 		free(why);
 	}
 	for (i = 0; i < conf->nchannels; i++) {

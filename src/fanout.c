@@ -65,8 +65,6 @@ struct fanout {
 	const struct tmpl		*tmpl;
 	int				 personal;
 	int				 approved;
-	char				*json;		/* as published */
-	char				*sid;		/* its stream entry */
 	unsigned long			 made;
 	long long			 started;
 	struct buf			 text;
@@ -109,9 +107,6 @@ fanout_release(struct fanout *fo, int again)
 	if (fo->have_ev)
 		bevent_free(&fo->ev);
 	fo->have_ev = 0;
-	free(fo->json);
-	free(fo->sid);
-	fo->json = fo->sid = NULL;
 	fo->busy = 0;
 	fanout_arm(fo, again ? 0 : FANOUT_POLL_MS);
 }
@@ -446,16 +441,13 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 	struct conf	*conf = fanout_conf(fo);
 	char		*cause;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->type != REDIS_REPLY_STRING) {
 		fanout_release(fo, 0);
 		return;
 	}
 	fo->approved = r->element[3]->type == REDIS_REPLY_STRING;
-	fo->json = xstrdup(r->element[0]->str);
-	fo->sid = xstrdup(r->element[4]->type == REDIS_REPLY_STRING ?
-	    r->element[4]->str : "");
 	if (r->element[2]->type != REDIS_REPLY_STRING ||
 	    strcmp(r->element[2]->str, "resolving") != 0) {
 		fanout_release(fo, 1);
@@ -497,7 +489,7 @@ fanout_load(struct fanout *fo)
 	struct conf	*conf = fanout_conf(fo);
 
 	rconn_command(fo->d->rc, fanout_loaded, fo,
-	    "HMGET %sev:%s json cursor state approved stream_id",
+	    "HMGET %sev:%s json cursor state approved",
 	    conf->redis_prefix, fo->e);
 }
 
@@ -610,8 +602,6 @@ fanout_free(struct fanout *fo)
 	if (fo->have_ev)
 		bevent_free(&fo->ev);
 	buf_free(&fo->text);
-	free(fo->json);
-	free(fo->sid);
 	event_free(fo->ev_poll);
 	free(fo);
 }
