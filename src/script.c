@@ -150,22 +150,67 @@ script_is_int(const char *s, size_t len)
 	return (1);
 }
 
+/*
+ * A declaration taken apart once: its names, which are integers, the
+ * optional last one, the repeated group ("*": anything).  Calls run on
+ * the outbox's hot path, so the strings are not parsed at every call.
+ */
+struct script_shape {
+	int		 parsed;
+	char		 fixed[SCRIPT_MAX_ARGS][32], each[SCRIPT_MAX_ARGS][32];
+	unsigned char	 fint[SCRIPT_MAX_ARGS], eint[SCRIPT_MAX_ARGS];
+	size_t		 nfixed, neach, nopt;
+	int		 any;
+};
+
+static struct script_shape script_shapes[nitems(script_table)];
+
+/* Strip the marks off a name; 1 when it was marked an integer. */
 static int
-script_arg_check(const struct script_op *op, const char *word, int i,
-    const char **argv, const size_t *lens, char **cause)
+script_name_int(char *word)
 {
-	size_t	wl = strlen(word), len;
+	size_t	wl = strlen(word);
 
 	if (wl > 0 && word[wl - 1] == '?')
-		wl--;
-	if (wl == 0 || word[wl - 1] != '#')
+		word[--wl] = '\0';
+	if (wl > 0 && word[wl - 1] == '#') {
+		word[--wl] = '\0';
+		return (1);
+	}
+	return (0);
+}
+
+static void
+script_shape_parse(const struct script_op *op, struct script_shape *sh)
+{
+	size_t	i;
+
+	sh->nfixed = script_words(op->args, sh->fixed, SCRIPT_MAX_ARGS);
+	sh->neach = script_words(op->each, sh->each, SCRIPT_MAX_ARGS);
+	sh->any = sh->neach == 1 && strcmp(sh->each[0], "*") == 0;
+	sh->nopt = sh->nfixed > 0 && sh->fixed[sh->nfixed - 1][strlen(
+	    sh->fixed[sh->nfixed - 1]) - 1] == '?';
+	for (i = 0; i < sh->nfixed; i++)
+		sh->fint[i] = (unsigned char)script_name_int(sh->fixed[i]);
+	for (i = 0; i < sh->neach; i++)
+		sh->eint[i] = (unsigned char)script_name_int(sh->each[i]);
+	sh->parsed = 1;
+}
+
+static int
+script_arg_check(const struct script_op *op, const char *name, int isint,
+    int i, const char **argv, const size_t *lens, char **cause)
+{
+	size_t	len;
+
+	if (!isint)
 		return (0);
 	len = lens != NULL ? lens[i] : strlen(argv[i]);
 	if (script_is_int(argv[i], len))
 		return (0);
-	xasprintf(cause, "%s %s: argument %d (%.*s) is not an integer: "
-	    "\"%.*s\"", script_name(op->script), op->name, i + 1,
-	    (int)(wl - 1), word, (int)(len > 40 ? 40 : len), argv[i]);
+	xasprintf(cause, "%s %s: argument %d (%s) is not an integer: "
+	    "\"%.*s\"", script_name(op->script), op->name, i + 1, name,
+	    (int)(len > 40 ? 40 : len), argv[i]);
 	return (-1);
 }
 
@@ -174,20 +219,18 @@ int
 script_op_check(const struct script_op *op, int argc, const char **argv,
     const size_t *lens, char **cause)
 {
-	char	fixed[SCRIPT_MAX_ARGS][32], each[SCRIPT_MAX_ARGS][32];
-	size_t	nfixed, neach, nopt = 0, i;
-	int	any;
+	struct script_shape	 local, *sh = &local;
+	size_t			 i, k;
 
-	nfixed = script_words(op->args, fixed, SCRIPT_MAX_ARGS);
-	neach = script_words(op->each, each, SCRIPT_MAX_ARGS);
-	any = neach == 1 && strcmp(each[0], "*") == 0;
-	if (nfixed > 0 && fixed[nfixed - 1][strlen(fixed[nfixed - 1]) - 1] ==
-	    '?')
-		nopt = 1;
-	if (argc < 0 || (size_t)argc < nfixed - nopt ||
-	    (neach == 0 && (size_t)argc > nfixed) ||
-	    (neach > 0 && !any && (size_t)argc >= nfixed &&
-	    ((size_t)argc - nfixed) % neach != 0)) {
+	/* A row of the table keeps its shape; another is parsed here. */
+	if (op >= script_table && op < script_table + nitems(script_table))
+		sh = &script_shapes[op - script_table];
+	if (sh == &local || !sh->parsed)
+		script_shape_parse(op, sh);
+	if (argc < 0 || (size_t)argc < sh->nfixed - sh->nopt ||
+	    (sh->neach == 0 && (size_t)argc > sh->nfixed) ||
+	    (sh->neach > 0 && !sh->any && (size_t)argc >= sh->nfixed &&
+	    ((size_t)argc - sh->nfixed) % sh->neach != 0)) {
 		xasprintf(cause, "%s %s: %d arguments do not fit \"%s%s%s%s\"",
 		    script_name(op->script), op->name, argc, op->args,
 		    op->each != NULL ? " (" : "",
@@ -196,14 +239,16 @@ script_op_check(const struct script_op *op, int argc, const char **argv,
 		return (-1);
 	}
 	for (i = 0; i < (size_t)argc; i++) {
-		if (i < nfixed) {
-			if (script_arg_check(op, fixed[i], (int)i, argv, lens,
-			    cause) != 0)
+		if (i < sh->nfixed) {
+			if (script_arg_check(op, sh->fixed[i], sh->fint[i],
+			    (int)i, argv, lens, cause) != 0)
 				return (-1);
-		} else if (!any && script_arg_check(op,
-		    each[(i - nfixed) % neach], (int)i, argv, lens,
-		    cause) != 0)
-			return (-1);
+		} else if (!sh->any) {
+			k = (i - sh->nfixed) % sh->neach;
+			if (script_arg_check(op, sh->each[k], sh->eint[k],
+			    (int)i, argv, lens, cause) != 0)
+				return (-1);
+		}
 	}
 	return (0);
 }
