@@ -71,16 +71,19 @@ def die(msg):
 # ---- masking: comments and the contents of literals become spaces, so
 # that operators are looked for in code only (columns are kept).
 
-def mask_c(text):
+def mask(text, line, block):
+	"""Comments and string contents as spaces (lines kept): LINE starts
+	a comment to the end of the line, BLOCK is a (start, end) pair or
+	None."""
 	out, i, n = [], 0, len(text)
 	while i < n:
 		c = text[i]
-		if text.startswith('/*', i):
-			j = text.find('*/', i + 2)
-			j = n if j < 0 else j + 2
+		if block and text.startswith(block[0], i):
+			j = text.find(block[1], i + len(block[0]))
+			j = n if j < 0 else j + len(block[1])
 			out.append(re.sub(r'[^\n]', ' ', text[i:j]))
 			i = j
-		elif text.startswith('//', i):
+		elif text.startswith(line, i):
 			j = text.find('\n', i)
 			j = n if j < 0 else j
 			out.append(' ' * (j - i))
@@ -96,28 +99,14 @@ def mask_c(text):
 			out.append(c)
 			i += 1
 	return ''.join(out)
+
+
+def mask_c(text):
+	return mask(text, '//', ('/*', '*/'))
 
 
 def mask_lua(text):
-	out, i, n = [], 0, len(text)
-	while i < n:
-		c = text[i]
-		if text.startswith('--', i):
-			j = text.find('\n', i)
-			j = n if j < 0 else j
-			out.append(' ' * (j - i))
-			i = j
-		elif c in '"\'':
-			j = i + 1
-			while j < n and text[j] != c and text[j] != '\n':
-				j += 2 if text[j] == '\\' else 1
-			j = min(j + 1, n)
-			out.append(c + ' ' * (j - i - 2) + c)
-			i = j
-		else:
-			out.append(c)
-			i += 1
-	return ''.join(out)
+	return mask(text, '--', None)
 
 
 def balanced(s):

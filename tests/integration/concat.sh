@@ -43,9 +43,7 @@ N=260
 } > "$T/res.csv"
 expect_rc 0 cc resident import "$T/res.csv"
 
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
+daemon_start
 wait_for grep -q "modem m0: up" "$T/daemon.log"
 
 field() {

@@ -44,10 +44,7 @@ sed -i "s/^quiet_hours = .*/$QUIET/" "$CONF"
 } > "$T/res.csv"
 expect_rc 0 cc resident import "$T/res.csv"
 
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
-wait_for grep -q "subscribed to" "$T/daemon.log"
+daemon_start
 
 P="--param title=标题 --param detail=内容 --param effective_date=12月1日 --param action=无需申请"
 field() {

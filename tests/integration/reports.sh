@@ -46,9 +46,7 @@ r3,13800136003,330683102,elderly,三
 CSV
 expect_rc 0 cc resident import "$T/res.csv"
 
-"$CIVICASTD" -d -c "$CONF" 2>"$T/daemon.log" &
-DPID=$!
-TEST_PIDS="$TEST_PIDS $DPID"
+daemon_start
 wait_for grep -q "modem m0: up" "$T/daemon.log"
 
 field() {
