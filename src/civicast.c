@@ -7,7 +7,6 @@
 #include "compat.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "cmdline.h"
 #include "conf.h"
 #include "ctl.h"
 #include "district.h"
@@ -65,14 +65,46 @@ ctl_csv_reason(const char *cause)
 	return (cause);
 }
 
+/* "family name" or "family" of a command, to f. */
+static void
+ctl_print_name(FILE *f, const struct ctl_cmd *cmd)
+{
+	fprintf(f, "%s%s%s", cmd->family, cmd->name != NULL ? " " : "",
+	    cmd->name != NULL ? cmd->name : "");
+}
+
+/* The arguments of a command's usage line, from its table row. */
+static void
+ctl_print_synopsis(FILE *f, const struct ctl_cmd *cmd)
+{
+	if (cmd->globals & CTL_CONF)
+		fprintf(f, " [-c FILE]");
+	if (cmd->opts != NULL && cmd->opts[0].name != NULL) {
+		fputc(' ', f);
+		cmdline_synopsis(f, cmd->opts);
+	}
+	if (cmd->globals & CTL_JSON)
+		fprintf(f, " [--json]");
+	if (cmd->operands != NULL)
+		fprintf(f, " %s", cmd->operands);
+}
+
 /* Print usage of one command to f. */
 void
 ctl_usage(FILE *f, const struct ctl_cmd *cmd)
 {
-	fprintf(f, "usage: civicast %s%s%s%s%s\n", cmd->family,
-	    cmd->name != NULL ? " " : "", cmd->name != NULL ? cmd->name : "",
-	    cmd->args[0] != '\0' ? " " : "", cmd->args);
-	fprintf(f, "       %s\n", cmd->help);
+	fprintf(f, "usage: civicast ");
+	ctl_print_name(f, cmd);
+	ctl_print_synopsis(f, cmd);
+	fprintf(f, "\n       %s\n", cmd->help);
+}
+
+/* Print the usage of the command being run to stderr and exit 2. */
+void
+ctl_usage_exit(struct ctl *ctl)
+{
+	ctl_usage(stderr, ctl->cmd);
+	exit(CTL_USAGE);
 }
 
 static void
@@ -84,15 +116,15 @@ ctl_usage_all(FILE *f)
 	fprintf(f, "usage: civicast [-c FILE] [--json] COMMAND ...\n\n");
 	for (i = 0; i < nitems(ctl_tables); i++) {
 		for (cmd = ctl_tables[i]; cmd->family != NULL; cmd++) {
-			fprintf(f, "  %s%s%s%s%s\n", cmd->family,
-			    cmd->name != NULL ? " " : "",
-			    cmd->name != NULL ? cmd->name : "",
-			    cmd->args[0] != '\0' ? " " : "", cmd->args);
-			fprintf(f, "      %s\n", cmd->help);
+			fprintf(f, "  ");
+			ctl_print_name(f, cmd);
+			ctl_print_synopsis(f, cmd);
+			fprintf(f, "\n      %s\n", cmd->help);
 		}
 	}
 	fprintf(f, "\nExit status: 0 ok, 1 refused or failed, 2 usage, "
-	    "3 Redis unreachable.\nSee civicast(1).\n");
+	    "3 Redis unreachable.\nSee civicast(1); civicast help COMMAND "
+	    "describes each option.\n");
 }
 
 /*
@@ -117,6 +149,9 @@ ctl_help(int argc, char **argv)
 			    strcmp(cmd->name, argv[1]) != 0))
 				continue;
 			ctl_usage(stdout, cmd);
+			/* One command asked for: each option, with its help. */
+			if (argc > 1 || cmd->name == NULL)
+				cmdline_describe(stdout, cmd->opts);
 			n++;
 		}
 	}
@@ -128,20 +163,40 @@ ctl_help(int argc, char **argv)
 	return (CTL_OK);
 }
 
-/* The --options a usage string names, space-separated, into f. */
+/* A command's options for the completion script, space-separated. */
 static void
-ctl_print_options(FILE *f, const char *args)
+ctl_print_options(FILE *f, const struct ctl_cmd *cmd)
 {
-	const char	*p = args;
-	size_t		 len;
+	const struct cmdline_opt	*o;
 
-	while ((p = strstr(p, "--")) != NULL) {
-		len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
-		if (len > 0)
-			fprintf(f, " --%.*s", (int)len, p + 2);
-		p += 2 + len;
-	}
+	for (o = cmd->opts; o != NULL && o->name != NULL; o++)
+		fprintf(f, " --%s", o->name);
+	if (cmd->globals & CTL_JSON)
+		fprintf(f, " --json");
 	fprintf(f, " --help");
+}
+
+/*
+ * The values an option takes when its usage lists them ("any|all"), as a
+ * completion case arm; nothing for a free value ("ID", "D1,D2").
+ */
+static void
+ctl_print_choices(FILE *f, const struct ctl_cmd *cmd)
+{
+	const struct cmdline_opt	*o;
+	const char			*p;
+
+	for (o = cmd->opts; o != NULL && o->name != NULL; o++) {
+		if (o->arg == NULL || strchr(o->arg, '|') == NULL ||
+		    strspn(o->arg, "abcdefghijklmnopqrstuvwxyz_|") !=
+		    strlen(o->arg))
+			continue;
+		fprintf(f, "\t\tif [ \"$prev\" = --%s ]; then COMPREPLY=($("
+		    "compgen -W \"", o->name);
+		for (p = o->arg; *p != '\0'; p++)
+			fputc(*p == '|' ? ' ' : *p, f);
+		fprintf(f, "\" -- \"$cur\")); return; fi\n");
+	}
 }
 
 /* 1 when cmd is the first row of its family in the tables. */
@@ -180,6 +235,7 @@ ctl_completion(int argc, char **argv)
 	}
 	printf("# bash completion for civicast, made by 'civicast completion "
 	    "bash'\n_civicast()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]}"
+	    "\n\tlocal prev=${COMP_WORDS[COMP_CWORD-1]}"
 	    "\n\tlocal fam=${COMP_WORDS[1]} sub=${COMP_WORDS[2]}\n"
 	    "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"help completion");
@@ -219,43 +275,14 @@ ctl_completion(int argc, char **argv)
 				    cmd->name);
 			else
 				printf("\t\"%s \"*)\n", cmd->family);
+			ctl_print_choices(stdout, cmd);
 			printf("\t\tCOMPREPLY=($(compgen -W \"");
-			ctl_print_options(stdout, cmd->args);
+			ctl_print_options(stdout, cmd);
 			printf("\" -- \"$cur\")); return ;;\n");
 		}
 	}
 	printf("\tesac\n}\ncomplete -o default -F _civicast civicast\n");
 	return (CTL_OK);
-}
-
-/* Parse the command's options; handles --help and errors. */
-int
-ctl_getopt(const struct ctl_cmd *cmd, int argc, char **argv,
-    const char *optstring, const void *longopts)
-{
-	const struct option	*lo = longopts;
-	int			 ch;
-
-	ch = getopt_long(argc, argv, optstring, lo, NULL);
-	if (ch == 'h') {
-		ctl_usage(stdout, cmd);
-		exit(CTL_OK);
-	}
-	if (ch == '?' || ch == ':') {
-		ctl_usage(stderr, cmd);
-		exit(CTL_USAGE);
-	}
-	return (ch);
-}
-
-/* Exit 2 with usage unless min <= argc <= max. */
-void
-ctl_nargs(const struct ctl_cmd *cmd, int argc, int min, int max)
-{
-	if (argc < min || argc > max) {
-		ctl_usage(stderr, cmd);
-		exit(CTL_USAGE);
-	}
 }
 
 /* Load the configuration or exit 1 with every problem printed. */
@@ -380,6 +407,8 @@ main(int argc, char **argv)
 {
 	struct ctl		 ctl;
 	const struct ctl_cmd	*cmd, *found = NULL;
+	struct cmdline_args	 args;
+	char			*cause;
 	size_t			 i;
 	int			 rc, skip;
 
@@ -429,8 +458,23 @@ main(int argc, char **argv)
 	}
 	/* The command sees its own name as argv[0], options after it. */
 	skip = found->name != NULL ? 2 : 1;
-	optind = 0;
-	rc = found->exec(&ctl, argc - skip, argv + skip);
+	ctl.cmd = found;
+	switch (cmdline_parse(found->opts, found->nmin, found->nmax,
+	    argc - skip, argv + skip, &args, &cause)) {
+	case 1:
+		ctl_usage(stdout, found);
+		cmdline_describe(stdout, found->opts);
+		return (CTL_OK);
+	case -1:
+		ctl_warnx("%s%s%s: %s", found->family,
+		    found->name != NULL ? " " : "",
+		    found->name != NULL ? found->name : "", cause);
+		free(cause);
+		ctl_usage(stderr, found);
+		return (CTL_USAGE);
+	}
+	rc = found->exec(&ctl, &args);
+	cmdline_free(&args);
 	if (ctl.reg_open)
 		registry_close(&ctl.reg);
 	if (ctl.dt != NULL)

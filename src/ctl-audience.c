@@ -3,7 +3,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,41 +15,25 @@
 #include "district.h"
 #include "registry.h"
 
-static int	audience_count(struct ctl *, int, char **);
+static int	audience_count(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt audience_count_opts[] = {
+	CTL_AUDIENCE_OPTS,
+	{ "ignore-optout", 0, NULL, 0, 0, 0,
+	  "count opted-out phones too (as emergency warnings reach them)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The audience command family. */
 const struct ctl_cmd ctl_audience_cmds[] = {
-	{ "audience", "count",
-	  "[--groups G1,G2|*] [--match any|all] [--districts D1,D2] "
-	  "[--exclude-districts D3,..] [--ignore-optout] [--json]",
+	{ "audience", "count", audience_count_opts, NULL, 0, 0, CTL_JSON,
 	  "count the distinct phones a message would reach", audience_count },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
-/* Keep option ch in a when it is an audience option; 1 when it was. */
-int
-ctl_audience_opt(int ch, struct ctl_audience *a)
-{
-	switch (ch) {
-	case 'g':
-		a->groups = optarg;
-		return (1);
-	case 'm':
-		a->match = optarg;
-		return (1);
-	case 'd':
-		a->districts = optarg;
-		return (1);
-	case 'x':
-		a->exclude = optarg;
-		return (1);
-	}
-	return (0);
-}
-
-/* The query from a's options; exits 2 with the reason when they are bad. */
+/* The query from the audience options; exits 2 with the reason when bad. */
 void
-ctl_audience_query(struct ctl *ctl, const struct ctl_audience *a,
+ctl_audience_query(struct ctl *ctl, const struct cmdline_args *a,
     struct audience_query *q)
 {
 	struct district_table	*dt;
@@ -62,8 +45,10 @@ ctl_audience_query(struct ctl *ctl, const struct ctl_audience *a,
 	 * (clang reads ctl->conf first, still NULL).
 	 */
 	dt = ctl_districts(ctl);
-	if (audience_query_make(q, ctl_conf(ctl), dt, a->groups,
-	    a->match, a->districts, a->exclude, &cause) != 0) {
+	if (audience_query_make(q, ctl_conf(ctl), dt,
+	    cmdline_string(a, "groups", NULL), cmdline_string(a, "match", NULL),
+	    cmdline_string(a, "districts", NULL),
+	    cmdline_string(a, "exclude-districts", NULL), &cause) != 0) {
 		ctl_warnx("%s", cause);
 		free(cause);
 		exit(CTL_USAGE);
@@ -82,31 +67,18 @@ audience_breakdown(const struct audience_count *c, size_t n)
 }
 
 static int
-audience_count(struct ctl *ctl, int argc, char **argv)
+audience_count(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		CTL_AUDIENCE_OPTIONS,
-		{ "ignore-optout", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_audience_cmds[0];
 	const struct district	*d;
 	const struct conf_group	*g;
-	struct ctl_audience	 a = { NULL, NULL, NULL, NULL };
 	struct audience_query	 q;
 	struct audience_result	 res;
 	struct district_table	*dt;
 	char			*cause;
 	size_t			 i;
-	int			 ch, ignore = 0;
+	int			 ignore = cmdline_given(a, "ignore-optout");
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		if (!ctl_audience_opt(ch, &a) && ch == 'o')
-			ignore = 1;
-	}
-	ctl_nargs(cmd, argc - optind, 0, 0);
-	ctl_audience_query(ctl, &a, &q);
+	ctl_audience_query(ctl, a, &q);
 	q.ignore_optout = ignore;
 	dt = ctl_districts(ctl);
 	if (registry_count(ctl_registry(ctl), &q, &res, &cause) != 0)

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +16,25 @@
 #include "district.h"
 #include "pipeline.h"
 
-static int	config_check(struct ctl *, int, char **);
+static int	config_check(struct ctl *, const struct cmdline_args *);
 
 /* The config command family. */
 const struct ctl_cmd ctl_config_cmds[] = {
-	{ "config", "check", "[-c FILE]",
+	{ "config", "check", NULL, NULL, 0, 0, CTL_CONF,
 	  "validate the configuration: every problem with FILE:LINE and why",
 	  config_check },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 static int
-config_check(struct ctl *ctl, int argc, char **argv)
+config_check(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_config_cmds[0];
 	struct conf_errors	 errs;
 	struct conf		*conf;
 	const char		*path = ctl->conf_path, *shown;
 	char			*cause;
 	size_t			 i, problems = 0;
 
-	while (ctl_getopt(cmd, argc, argv, "h", lo) != -1)
-		;
-	ctl_nargs(cmd, argc - optind, 0, 0);
 	if (!ctl->conf_explicit && access(path, F_OK) != 0 && errno == ENOENT)
 		path = NULL;
 	shown = path != NULL ? path : "(embedded defaults)";

@@ -3,7 +3,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +18,35 @@
 
 #define DISTRICT_IMPORT_MAX	(64UL << 20)
 
-static int	district_tree(struct ctl *, int, char **);
-static int	district_show(struct ctl *, int, char **);
-static int	district_import(struct ctl *, int, char **);
+static int	district_tree(struct ctl *, const struct cmdline_args *);
+static int	district_show(struct ctl *, const struct cmdline_args *);
+static int	district_import(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt district_tree_opts[] = {
+	{ "depth", 0, "N", CMDLINE_NUMBER, 1, 5,
+	  "levels to show under CODE (default 1)" },
+	{ "all", 0, NULL, 0, 0, 0,
+	  "also the divisions where no resident lives" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt district_import_opts[] = {
+	{ "dry-run", 'n', NULL, 0, 0, 0,
+	  "check the file and say what would change; change nothing" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The district command family. */
 const struct ctl_cmd ctl_district_cmds[] = {
-	{ "district", "tree", "[--depth N] [--all] [--json] [CODE]",
+	{ "district", "tree", district_tree_opts, "[CODE]", 0, 1, CTL_JSON,
 	  "print divisions under CODE (default: provinces) with resident counts",
 	  district_tree },
-	{ "district", "show", "[--json] CODE",
+	{ "district", "show", NULL, "CODE", 1, 1, CTL_JSON,
 	  "show one division, its ancestors and resident count", district_show },
-	{ "district", "import", "[--dry-run] FILE.csv",
+	{ "district", "import", district_import_opts, "FILE.csv", 1, 1, 0,
 	  "add or rename divisions from a CSV file (code,name)",
 	  district_import },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 /* Print (or collect as JSON) the children of code down to depth levels. */
@@ -88,41 +101,22 @@ district_walk(struct ctl *ctl, struct district_table *dt, const char *code,
 }
 
 static int
-district_tree(struct ctl *ctl, int argc, char **argv)
+district_tree(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "depth", required_argument, NULL, 'D' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_district_cmds[0];
 	const struct district	*d = NULL;
 	struct district_table	*dt;
-	const char		*code = "", *errstr, *why;
+	const char		*code = "", *why;
 	const char		*codes[1];
 	long long		 count;
 	char			*cause;
 	json_t			*root = NULL, *kids = NULL;
-	int			 ch, depth = 1, all = 0;
+	int			 depth, all;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		if (ch == 'a')
-			all = 1;
-		else if (ch == 'D') {
-			depth = (int)strtonum(optarg, 1, 5, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--depth: %s (1-5)", errstr);
-				return (CTL_USAGE);
-			}
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 0, 1);
+	depth = (int)cmdline_number(a, "depth", 1);
+	all = cmdline_given(a, "all");
 	dt = ctl_districts(ctl);
-	if (argc == 1) {
-		code = argv[0];
+	if (a->argc == 1) {
+		code = a->argv[0];
 		if (district_check(dt, code, &why) != 0) {
 			ctl_warnx("%s: %s", code, why);
 			return (CTL_FAIL);
@@ -143,20 +137,15 @@ district_tree(struct ctl *ctl, int argc, char **argv)
 			    d != NULL ? d->name : "", count);
 	} else if (ctl->json)
 		root = kids = json_array();
-	district_walk(ctl, dt, code, depth, argc == 1 ? 2 : 0, all, kids);
+	district_walk(ctl, dt, code, depth, a->argc == 1 ? 2 : 0, all, kids);
 	if (root != NULL)
 		ctl_json_print(root);
 	return (CTL_OK);
 }
 
 static int
-district_show(struct ctl *ctl, int argc, char **argv)
+district_show(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_district_cmds[1];
 	const struct district	*d;
 	struct district_table	*dt;
 	char			 pre[DISTRICT_NLEVELS][DISTRICT_BUFSIZE];
@@ -166,21 +155,16 @@ district_show(struct ctl *ctl, int argc, char **argv)
 	json_t			*path;
 	size_t			 n, i;
 
-	while (ctl_getopt(cmd, argc, argv, "h", lo) != -1)
-		;
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
 	dt = ctl_districts(ctl);
-	if (district_check(dt, argv[0], &why) != 0) {
-		ctl_warnx("%s: %s", argv[0], why);
+	if (district_check(dt, a->argv[0], &why) != 0) {
+		ctl_warnx("%s: %s", a->argv[0], why);
 		return (CTL_FAIL);
 	}
-	codes[0] = argv[0];
+	codes[0] = a->argv[0];
 	if (registry_district_counts(ctl_registry(ctl), codes, 1, &count,
 	    &cause) != 0)
 		ctl_redis_fail(ctl, cause);
-	n = district_prefixes(argv[0], pre);
+	n = district_prefixes(a->argv[0], pre);
 	path = json_array();
 	for (i = 0; i < n; i++) {
 		d = district_find(dt, pre[i]);
@@ -194,7 +178,7 @@ district_show(struct ctl *ctl, int argc, char **argv)
 			    d != NULL ? d->name : "(village of a known township)");
 	}
 	if (ctl->json)
-		ctl_json_print(json_pack("{s:s, s:o, s:I}", "code", argv[0],
+		ctl_json_print(json_pack("{s:s, s:o, s:I}", "code", a->argv[0],
 		    "path", path, "residents", (json_int_t)count));
 	else {
 		json_decref(path);
@@ -204,14 +188,8 @@ district_show(struct ctl *ctl, int argc, char **argv)
 }
 
 static int
-district_import(struct ctl *ctl, int argc, char **argv)
+district_import(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_district_cmds[2];
 	const struct district	*d;
 	struct district_table	*dt;
 	struct registry		*reg = NULL;
@@ -221,19 +199,13 @@ district_import(struct ctl *ctl, int argc, char **argv)
 	char			*raw, *text, *cause, *code, *name;
 	size_t			 rawlen, textlen;
 	unsigned long		 added = 0, renamed = 0, same = 0, bad = 0;
-	int			 ch, r, dry = 0, col_code, col_name, known;
+	int			 r, dry, col_code, col_name, known;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "nh", lo)) != -1) {
-		if (ch == 'n')
-			dry = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
+	dry = cmdline_given(a, "dry-run");
 	dt = ctl_districts(ctl);
 	if (!dry)
 		reg = ctl_registry(ctl);
-	if (util_read_file(argv[0], DISTRICT_IMPORT_MAX, &raw, &rawlen,
+	if (util_read_file(a->argv[0], DISTRICT_IMPORT_MAX, &raw, &rawlen,
 	    &cause) != 0 ||
 	    csv_to_utf8(raw, rawlen, &text, &textlen, &enc, &cause) != 0) {
 		ctl_warnx("%s", cause);
@@ -246,14 +218,14 @@ district_import(struct ctl *ctl, int argc, char **argv)
 	    (col_code = csv_column(&rec, "code")) < 0 ||
 	    (col_name = csv_column(&rec, "name")) < 0) {
 		ctl_warnx("%s:1: the header must name the columns code and "
-		    "name", argv[0]);
+		    "name", a->argv[0]);
 		csv_reader_free(&rd);
 		free(text);
 		return (CTL_FAIL);
 	}
 	while ((r = csv_next(&rd, &rec, &cause)) != 0) {
 		if (r == -1) {
-			fprintf(stderr, "%s:%lu: %s\n", argv[0], rec.line,
+			fprintf(stderr, "%s:%lu: %s\n", a->argv[0], rec.line,
 			    ctl_csv_reason(cause));
 			free(cause);
 			bad++;
@@ -261,7 +233,7 @@ district_import(struct ctl *ctl, int argc, char **argv)
 		}
 		if ((size_t)col_code >= rec.nfields ||
 		    (size_t)col_name >= rec.nfields) {
-			fprintf(stderr, "%s:%lu: missing fields\n", argv[0],
+			fprintf(stderr, "%s:%lu: missing fields\n", a->argv[0],
 			    rec.line);
 			bad++;
 			continue;
@@ -276,7 +248,7 @@ district_import(struct ctl *ctl, int argc, char **argv)
 		}
 		/* Add to the in-memory table first: it checks the parent. */
 		if (district_table_add(dt, code, name, &cause) != 0) {
-			fprintf(stderr, "%s:%lu: %s\n", argv[0], rec.line,
+			fprintf(stderr, "%s:%lu: %s\n", a->argv[0], rec.line,
 			    cause);
 			free(cause);
 			bad++;
@@ -291,7 +263,7 @@ district_import(struct ctl *ctl, int argc, char **argv)
 			added++;
 	}
 	printf("%s: %lu added, %lu renamed, %lu unchanged, %lu rejected%s\n",
-	    argv[0], added, renamed, same, bad,
+	    a->argv[0], added, renamed, same, bad,
 	    dry ? " (dry run: nothing written)" : "");
 	csv_reader_free(&rd);
 	free(text);

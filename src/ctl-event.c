@@ -3,7 +3,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,33 +23,57 @@
 #include "xmalloc.h"
 
 
-static int	event_list(struct ctl *, int, char **);
-static int	event_status(struct ctl *, int, char **);
-static int	event_cancel(struct ctl *, int, char **);
-static int	event_watch(struct ctl *, int, char **);
-static int	event_approve(struct ctl *, int, char **);
+static int	event_list(struct ctl *, const struct cmdline_args *);
+static int	event_status(struct ctl *, const struct cmdline_args *);
+static int	event_cancel(struct ctl *, const struct cmdline_args *);
+static int	event_watch(struct ctl *, const struct cmdline_args *);
+static int	event_approve(struct ctl *, const struct cmdline_args *);
 static redisReply *event_outbox_eval(struct ctl *, const char *, int,
 		    const char **);
 
+/* --department D: which department's event ID is, when several use it. */
+#define EVENT_DEPT_OPT \
+	{ "department", 0, "D", 0, 0, 0, \
+	  "the department whose event ID is meant (when several use it)" }
+
+static const struct cmdline_opt event_list_opts[] = {
+	{ "department", 0, "D", 0, 0, 0, "only this department's events" },
+	{ "limit", 0, "N", CMDLINE_NUMBER, 1, 10000,
+	  "the newest N events (default 20)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt event_id_opts[] = {
+	EVENT_DEPT_OPT,
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt event_reject_opts[] = {
+	EVENT_DEPT_OPT,
+	{ "reason", 0, "TEXT", CMDLINE_REQUIRED, 0, 0,
+	  "why, for the publisher and the audit stream" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
 /* The event command family. */
 const struct ctl_cmd ctl_event_cmds[] = {
-	{ "event", "list", "[--department D] [--limit N] [--json]",
+	{ "event", "list", event_list_opts, NULL, 0, 0, CTL_JSON,
 	  "list the newest events and their progress", event_list },
-	{ "event", "status", "[--department D] [--json] ID",
+	{ "event", "status", event_id_opts, "ID", 1, 1, CTL_JSON,
 	  "an event's messages by state, and its reach by district and group",
 	  event_status },
-	{ "event", "cancel", "[--department D] ID",
+	{ "event", "cancel", event_id_opts, "ID", 1, 1, 0,
 	  "stop every message of an event not yet handed to a channel",
 	  event_cancel },
-	{ "event", "watch", "[--department D] ID",
+	{ "event", "watch", event_id_opts, "ID", 1, 1, 0,
 	  "follow an event's progress until it is done", event_watch },
-	{ "event", "approve", "[--department D] ID",
+	{ "event", "approve", event_id_opts, "ID", 1, 1, 0,
 	  "approve an event waiting for a second operator (not its publisher)",
 	  event_approve },
-	{ "event", "reject", "[--department D] --reason TEXT ID",
+	{ "event", "reject", event_reject_opts, "ID", 1, 1, 0,
 	  "turn down an event waiting for approval (not by its publisher)",
 	  event_approve },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 static const char *event_states[] = {
@@ -181,39 +204,19 @@ event_finished(json_t *o)
 	    event_n(o, "cancelled") + event_n(o, "unknown"));
 }
 
-static const struct option event_opts[] = {
-	{ "department", required_argument, NULL, 'D' },
-	{ "limit", required_argument, NULL, 'l' },
-	{ "reason", required_argument, NULL, 'R' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 static int
-event_list(struct ctl *ctl, int argc, char **argv)
+event_list(struct ctl *ctl, const struct cmdline_args *a)
 {
 	struct registry	*reg;
 	redisReply	*r;
 	json_t		*arr, *o;
-	const char	*errstr, *dept = NULL;
+	const char	*dept;
 	char		*cause, when[40];
-	long long	 limit = 20;
+	long long	 limit;
 	size_t		 i;
-	int		 ch;
 
-	while ((ch = ctl_getopt(&ctl_event_cmds[0], argc, argv, "h",
-	    event_opts)) != -1) {
-		if (ch == 'D')
-			dept = optarg;
-		if (ch == 'l') {
-			limit = strtonum(optarg, 1, 10000, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--limit: %s (1-10000)", errstr);
-				return (CTL_USAGE);
-			}
-		}
-	}
-	ctl_nargs(&ctl_event_cmds[0], argc - optind, 0, 0);
+	dept = cmdline_string(a, "department", NULL);
+	limit = cmdline_number(a, "limit", 20);
 	reg = ctl_registry(ctl);
 	r = redisCommand(reg->c, "ZREVRANGE %sevents:list 0 %lld",
 	    reg->prefix, limit - 1);
@@ -260,28 +263,15 @@ event_list(struct ctl *ctl, int argc, char **argv)
 	return (CTL_OK);
 }
 
-/* Parse the common [--department D] ID; exits on usage errors. */
+/* The event that [--department D] ID names; exits 1 when there is none. */
 static long long
-event_arg(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
-    char **argv)
+event_arg(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const char	*dept = NULL;
 	long long	 e;
-	int		 ch;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", event_opts)) != -1) {
-		if (ch == 'D')
-			dept = optarg;
-		else if (ch == 'l') {
-			ctl_usage(stderr, cmd);
-			exit(CTL_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	if ((e = event_find(ctl, dept, argv[0])) == 0) {
-		ctl_warnx("event %s: no such event", argv[0]);
+	e = event_find(ctl, cmdline_string(a, "department", NULL), a->argv[0]);
+	if (e == 0) {
+		ctl_warnx("event %s: no such event", a->argv[0]);
 		exit(CTL_FAIL);
 	}
 	return (e);
@@ -349,13 +339,13 @@ event_reach_print(const char *title, json_t *t, struct ctl *ctl, int dist)
 }
 
 static int
-event_status(struct ctl *ctl, int argc, char **argv)
+event_status(struct ctl *ctl, const struct cmdline_args *a)
 {
 	json_t		*o, *districts, *groups, *counts;
 	long long	 e;
 	size_t		 i;
 
-	e = event_arg(ctl, &ctl_event_cmds[1], argc, argv);
+	e = event_arg(ctl, a);
 	if ((o = event_load(ctl, e)) == NULL) {
 		ctl_warnx("event %lld: gone", e);
 		return (CTL_FAIL);
@@ -408,7 +398,7 @@ event_status(struct ctl *ctl, int argc, char **argv)
 }
 
 static int
-event_cancel(struct ctl *ctl, int argc, char **argv)
+event_cancel(struct ctl *ctl, const struct cmdline_args *a)
 {
 	struct registry	*reg;
 	redisReply	*r;
@@ -417,7 +407,7 @@ event_cancel(struct ctl *ctl, int argc, char **argv)
 	char		*cause, now[24];
 	long long	 e;
 
-	e = event_arg(ctl, &ctl_event_cmds[2], argc, argv);
+	e = event_arg(ctl, a);
 	reg = ctl_registry(ctl);
 	if ((o = event_load(ctl, e)) == NULL) {
 		ctl_warnx("event %lld: gone", e);
@@ -527,23 +517,16 @@ event_wait_accepted(struct ctl *ctl, const char *dept, const char *id)
 }
 
 static int
-event_watch(struct ctl *ctl, int argc, char **argv)
+event_watch(struct ctl *ctl, const struct cmdline_args *a)
 {
 	json_t		*o;
-	const char	*state, *dept = NULL;
+	const char	*state;
 	long long	 e, total, fin;
-	int		 tty = isatty(STDOUT_FILENO), pct, i, last = -1, ch;
+	int		 tty = isatty(STDOUT_FILENO), pct, i, last = -1;
 
-	while ((ch = ctl_getopt(&ctl_event_cmds[3], argc, argv, "h",
-	    event_opts)) != -1) {
-		if (ch == 'D')
-			dept = optarg;
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(&ctl_event_cmds[3], argc, 1, 1);
 	/* Right after publish the daemon may not have read it yet. */
-	e = event_wait_accepted(ctl, dept, argv[0]);
+	e = event_wait_accepted(ctl, cmdline_string(a, "department", NULL),
+	    a->argv[0]);
 	for (;;) {
 		if ((o = event_load(ctl, e)) == NULL) {
 			ctl_warnx("event %lld: gone", e);
@@ -628,39 +611,26 @@ event_may_decide(const struct conf *conf, const char *user)
  * published it).  Every decision is audited.
  */
 static int
-event_approve(struct ctl *ctl, int argc, char **argv)
+event_approve(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const struct ctl_cmd	*cmd;
 	struct registry		*reg;
 	redisReply		*r;
 	json_t			*o;
-	const char		*dept = NULL, *reason = NULL, *pub, *status;
+	const char		*dept, *reason = NULL, *pub, *status, *id;
 	const char		*v[4], *detail;
 	char			*cause, now[24], en[24];
 	long long		 e;
-	int			 approve, ch, rc = CTL_FAIL;
+	int			 approve, rc = CTL_FAIL;
 
-	approve = strcmp(argv[0], "approve") == 0;
-	cmd = &ctl_event_cmds[approve ? 4 : 5];
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", event_opts)) != -1) {
-		if (ch == 'D')
-			dept = optarg;
-		else if (ch == 'R')
-			reason = optarg;
-		else {
-			ctl_usage(stderr, cmd);
-			return (CTL_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	if (!approve && (reason == NULL || *reason == '\0')) {
-		ctl_warnx("event reject: --reason is required");
+	approve = strcmp(ctl->cmd->name, "approve") == 0;
+	dept = cmdline_string(a, "department", NULL);
+	id = a->argv[0];
+	if (!approve && *(reason = cmdline_string(a, "reason", "")) == '\0') {
+		ctl_warnx("event reject: --reason must say why");
 		return (CTL_USAGE);
 	}
-	if ((e = event_find(ctl, dept, argv[0])) == 0) {
-		ctl_warnx("event %s: no such event", argv[0]);
+	if ((e = event_find(ctl, dept, id)) == 0) {
+		ctl_warnx("event %s: no such event", id);
 		return (CTL_FAIL);
 	}
 	reg = ctl_registry(ctl);
@@ -684,31 +654,31 @@ event_approve(struct ctl *ctl, int argc, char **argv)
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[1]->type != REDIS_REPLY_STRING) {
-		ctl_warnx("event %s: unexpected reply from Redis", argv[0]);
+		ctl_warnx("event %s: unexpected reply from Redis", id);
 		goto out;
 	}
 	status = r->element[0]->str;
 	detail = r->element[1]->str;
 	pub = json_string_value(json_object_get(o, "publisher"));
 	if (strcmp(status, "state") == 0) {
-		ctl_warnx("event %s is %s, not waiting for approval", argv[0],
+		ctl_warnx("event %s is %s, not waiting for approval", id,
 		    detail);
 		goto out;
 	}
 	if (strcmp(status, "unknown") == 0) {
-		ctl_warnx("event %s: gone", argv[0]);
+		ctl_warnx("event %s: gone", id);
 		goto out;
 	}
 	if (strcmp(status, "self") == 0) {
 		ctl_warnx("event %s was published by %s: another operator "
-		    "must %s it (the two-person rule)", argv[0], detail,
+		    "must %s it (the two-person rule)", id, detail,
 		    approve ? "approve" : "reject");
 		goto out;
 	}
 	if (strcmp(status, "again") == 0) {
 		ctl_warnx("event %s: %s approved it already; its publisher "
 		    "is not verified, so a second, different operator must "
-		    "approve it too", argv[0], detail);
+		    "approve it too", id, detail);
 		goto out;
 	}
 	if (audit_append(reg->c, reg->prefix, reg->user, approve ?

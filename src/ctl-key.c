@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +43,20 @@ explicit_bzero(void *p, size_t n)
 }
 #endif
 
-static int	key_generate(struct ctl *, int, char **);
+static int	key_generate(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt key_generate_opts[] = {
+	{ "force", 'f', NULL, 0, 0, 0,
+	  "replace a key that exists (publishers must get the new one)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The key command family. */
 const struct ctl_cmd ctl_key_cmds[] = {
-	{ "key", "generate", "[--force] DEPARTMENT",
+	{ "key", "generate", key_generate_opts, "DEPARTMENT", 1, 1, 0,
 	  "write a new random signing key to the department's key_file "
 	  "(mode 0600)", key_generate },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 /* Fill buf from getrandom(2); -1 with errno set. */
@@ -115,33 +120,21 @@ key_sync_dir(const char *path)
 }
 
 static int
-key_generate(struct ctl *ctl, int argc, char **argv)
+key_generate(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd		*cmd = &ctl_key_cmds[0];
 	const struct conf_department	*d;
 	struct conf			*conf;
 	struct stat			 sb;
 	unsigned char			 key[KEY_LEN];
 	const char			*path;
 	char				*tmp = NULL;
-	int				 ch, force = 0, fd, saved, have_old = 0;
+	int				 force, fd, saved, have_old = 0;
 	int				 said = 0;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "fh", lo)) != -1) {
-		if (ch == 'f')
-			force = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
+	force = cmdline_given(a, "force");
 	conf = ctl_conf(ctl);
-	if ((d = conf_department_find(conf, argv[0])) == NULL) {
-		ctl_warnx("no department '%s' in %s", argv[0],
+	if ((d = conf_department_find(conf, a->argv[0])) == NULL) {
+		ctl_warnx("no department '%s' in %s", a->argv[0],
 		    conf->path != NULL ? conf->path : "the configuration");
 		return (CTL_FAIL);
 	}

@@ -7,7 +7,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,14 @@
 #include "db.h"
 #include "registry.h"
 
-static int	modem_list(struct ctl *, int, char **);
+static int	modem_list(struct ctl *, const struct cmdline_args *);
 
 /* The modem command family. */
 const struct ctl_cmd ctl_modem_cmds[] = {
-	{ "modem", "list", "[--json]",
+	{ "modem", "list", NULL, NULL, 0, 0, CTL_JSON,
 	  "each modem's state, signal, registration, IMEI, operator and counts",
 	  modem_list },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 static const char *
@@ -45,12 +44,8 @@ modem_i(json_t *o, const char *k)
 }
 
 static int
-modem_list(struct ctl *ctl, int argc, char **argv)
+modem_list(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry	*reg;
 	redisReply	*r, *v;
 	json_t		*arr, *o;
@@ -58,9 +53,6 @@ modem_list(struct ctl *ctl, int argc, char **argv)
 	char		*cause;
 	size_t		 i;
 
-	while (ctl_getopt(&ctl_modem_cmds[0], argc, argv, "h", lo) != -1)
-		;
-	ctl_nargs(&ctl_modem_cmds[0], argc - optind, 0, 0);
 	reg = ctl_registry(ctl);
 	r = redisCommand(reg->c, "SMEMBERS %schannels", reg->prefix);
 	if (db_check(reg->c, r, &cause) != 0)

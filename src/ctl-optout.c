@@ -7,7 +7,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,42 +18,30 @@
 #include "registry.h"
 #include "util.h"
 
-static int	optout_change(struct ctl *, int, char **);
-static int	optout_list(struct ctl *, int, char **);
+static int	optout_change(struct ctl *, const struct cmdline_args *);
+static int	optout_list(struct ctl *, const struct cmdline_args *);
 
 /* The optout command family. */
 const struct ctl_cmd ctl_optout_cmds[] = {
-	{ "optout", "add", "PHONE",
+	{ "optout", "add", NULL, "PHONE", 1, 1, 0,
 	  "stop routine and urgent messages to a phone", optout_change },
-	{ "optout", "remove", "PHONE",
+	{ "optout", "remove", NULL, "PHONE", 1, 1, 0,
 	  "let a phone receive messages again", optout_change },
-	{ "optout", "list", "[--json]",
+	{ "optout", "list", NULL, NULL, 0, 0, CTL_JSON,
 	  "list opted-out phones (masked)", optout_list },
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-static const struct option optout_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 static int
-optout_change(struct ctl *ctl, int argc, char **argv)
+optout_change(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const struct ctl_cmd	*cmd;
 	char			 phone[PHONE_BUFSIZE], masked[PHONE_BUFSIZE];
 	const char		*why;
 	char			*cause;
 	int			 on, r;
 
-	on = strcmp(argv[0], "add") == 0;
-	cmd = &ctl_optout_cmds[on ? 0 : 1];
-	while (ctl_getopt(cmd, argc, argv, "h", optout_opts) != -1)
-		;
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	if (phone_normalize(argv[0], phone, &why) != 0) {
+	on = strcmp(ctl->cmd->name, "add") == 0;
+	if (phone_normalize(a->argv[0], phone, &why) != 0) {
 		ctl_warnx("phone: %s", why);
 		return (CTL_FAIL);
 	}
@@ -95,15 +82,11 @@ optout_print1(void *arg, const char *phone, long long since,
 }
 
 static int
-optout_list(struct ctl *ctl, int argc, char **argv)
+optout_list(struct ctl *ctl, const struct cmdline_args *a)
 {
 	struct optout_print	 p;
 	char			*cause;
 
-	while (ctl_getopt(&ctl_optout_cmds[2], argc, argv, "h",
-	    optout_opts) != -1)
-		;
-	ctl_nargs(&ctl_optout_cmds[2], argc - optind, 0, 0);
 	p.arr = ctl->json ? json_array() : NULL;
 	p.n = 0;
 	if (registry_optout_list(ctl_registry(ctl), optout_print1, &p,

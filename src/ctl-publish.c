@@ -5,7 +5,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,19 +31,51 @@
 #include "xmalloc.h"
 
 
-static int	event_publish(struct ctl *, int, char **);
+static int	event_publish(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt publish_opts[] = {
+	{ "department", 0, "D", CMDLINE_REQUIRED, 0, 0,
+	  "the publishing department (its key signs the event)" },
+	{ "template", 0, "T", 0, 0, 0,
+	  "the template of the text (required unless --kind cancel)" },
+	{ "districts", 0, "D1,D2", 0, 0, 0,
+	  "the divisions to reach (required unless --kind cancel)" },
+	{ "groups", 0, "G1,G2", 0, 0, 0,
+	  "only residents in these groups (none: every resident)" },
+	{ "match", 0, "any|all", 0, 0, 0,
+	  "in any of the groups (the default) or in all of them" },
+	{ "exclude-districts", 0, "D3", 0, 0, 0,
+	  "but not in these divisions" },
+	{ "priority", 0, "P", 0, 0, 0,
+	  "emergency, urgent or routine (the default)" },
+	{ "param", 0, "NAME=VALUE", CMDLINE_REPEAT, 0, 0,
+	  "a parameter of the template" },
+	{ "id", 0, "ID", 0, 0, 0,
+	  "the event's id (default: department-time-pid); "
+	  "publishing it again is a no-op" },
+	{ "category", 0, "C", 0, 0, 0,
+	  "a category for quiet hours and reports" },
+	{ "not-before", 0, "TIME", 0, 0, 0,
+	  "send from TIME on (ISO 8601)" },
+	{ "expires", 0, "TIME", 0, 0, 0,
+	  "send nothing after TIME (ISO 8601)" },
+	{ "ttl", 0, "HOURS", CMDLINE_NUMBER, 1, 31 * 24,
+	  "or: expire HOURS after now (default 24)" },
+	{ "kind", 0, "update|cancel", 0, 0, 0,
+	  "replace or cancel the event named by --references" },
+	{ "references", 0, "ID", 0, 0, 0,
+	  "the event an update or cancel is about" },
+	{ "dry-run", 0, NULL, 0, 0, 0,
+	  "run the daemon's checks and show audience and cost; send nothing" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The publish command. */
 const struct ctl_cmd ctl_publish_cmds[] = {
-	{ "publish", NULL,
-	  "--department D --template T --districts D1,D2 [--groups G1,G2] "
-	  "[--match any|all] [--exclude-districts D3] [--priority P] "
-	  "[--param NAME=VALUE]... [--id ID] [--category C] "
-	  "[--not-before TIME] [--expires TIME | --ttl HOURS] "
-	  "[--kind update|cancel --references ID] [--dry-run] [--json]",
+	{ "publish", NULL, publish_opts, NULL, 0, 0, CTL_JSON,
 	  "build, sign and publish a broadcast event (or show its cost with "
 	  "--dry-run)", event_publish },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 #define EVENT_TTL_DEFAULT	24	/* hours, when neither expires nor ttl */
@@ -285,29 +316,8 @@ event_dry_run(struct ctl *ctl, const char *json, struct bevent *ev,
 }
 
 static int
-event_publish(struct ctl *ctl, int argc, char **argv)
+event_publish(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "department", required_argument, NULL, 'D' },
-		{ "template", required_argument, NULL, 't' },
-		{ "groups", required_argument, NULL, 'g' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "districts", required_argument, NULL, 'd' },
-		{ "exclude-districts", required_argument, NULL, 'x' },
-		{ "priority", required_argument, NULL, 'p' },
-		{ "category", required_argument, NULL, 'C' },
-		{ "param", required_argument, NULL, 'P' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "references", required_argument, NULL, 'r' },
-		{ "not-before", required_argument, NULL, 'n' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "ttl", required_argument, NULL, 'T' },
-		{ "dry-run", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd		*cmd = &ctl_publish_cmds[0];
 	const struct conf_department	*dept;
 	struct publish			 pb;
 	struct bevent			 ev;
@@ -315,60 +325,43 @@ event_publish(struct ctl *ctl, int argc, char **argv)
 	struct registry			*reg;
 	struct buf			 text;
 	redisReply			*r;
-	const char			*errstr, *eq;
+	const char			*eq;
+	const char * const		*params;
 	struct audience_result		 res;
 	enum verdict_gate		 g = VERDICT_GO;
 	char				*json, *cause, *name, hex[SIG_HEXLEN + 1];
 	char				*why = NULL;
-	int				 ch, personal, rc = CTL_OK, counted = 0;
+	size_t				 nparams, i;
+	int				 personal, rc = CTL_OK, counted = 0;
 
 	memset(&pb, 0, sizeof pb);
-	pb.priority = "routine";
-	pb.match = "any";
-	pb.kind = "alert";
-	pb.ttl = EVENT_TTL_DEFAULT;
+	pb.department = cmdline_string(a, "department", NULL);
+	pb.template = cmdline_string(a, "template", NULL);
+	pb.groups = cmdline_string(a, "groups", NULL);
+	pb.match = cmdline_string(a, "match", "any");
+	pb.districts = cmdline_string(a, "districts", NULL);
+	pb.exclude = cmdline_string(a, "exclude-districts", NULL);
+	pb.priority = cmdline_string(a, "priority", "routine");
+	pb.category = cmdline_string(a, "category", NULL);
+	pb.id = cmdline_string(a, "id", NULL);
+	pb.kind = cmdline_string(a, "kind", "alert");
+	pb.references = cmdline_string(a, "references", NULL);
+	pb.not_before = cmdline_string(a, "not-before", NULL);
+	pb.expires = cmdline_string(a, "expires", NULL);
+	pb.ttl = (long)cmdline_number(a, "ttl", EVENT_TTL_DEFAULT);
+	pb.dry = cmdline_given(a, "dry-run");
 	pb.params = json_object();
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		switch (ch) {
-		case 'D': pb.department = optarg; break;
-		case 't': pb.template = optarg; break;
-		case 'g': pb.groups = optarg; break;
-		case 'm': pb.match = optarg; break;
-		case 'd': pb.districts = optarg; break;
-		case 'x': pb.exclude = optarg; break;
-		case 'p': pb.priority = optarg; break;
-		case 'C': pb.category = optarg; break;
-		case 'i': pb.id = optarg; break;
-		case 'k': pb.kind = optarg; break;
-		case 'r': pb.references = optarg; break;
-		case 'n': pb.not_before = optarg; break;
-		case 'e': pb.expires = optarg; break;
-		case 'y': pb.dry = 1; break;
-		case 'T':
-			pb.ttl = (long)strtonum(optarg, 1, 31 * 24, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--ttl: %s (hours, 1-744)", errstr);
-				return (CTL_USAGE);
-			}
-			break;
-		case 'P':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    eq == optarg) {
-				ctl_warnx("--param: NAME=VALUE, not '%.40s'",
-				    optarg);
-				return (CTL_USAGE);
-			}
-			name = xstrndup(optarg, (size_t)(eq - optarg));
-			json_object_set_new(pb.params, name,
-			    json_string(eq + 1));
-			free(name);
-			break;
+	nparams = cmdline_list(a, "param", &params);
+	for (i = 0; i < nparams; i++) {
+		if ((eq = strchr(params[i], '=')) == NULL || eq == params[i]) {
+			ctl_warnx("--param: NAME=VALUE, not '%.40s'",
+			    params[i]);
+			json_decref(pb.params);
+			return (CTL_USAGE);
 		}
-	}
-	ctl_nargs(cmd, argc - optind, 0, 0);
-	if (pb.department == NULL) {
-		ctl_warnx("publish: --department is required");
-		return (CTL_USAGE);
+		name = xstrndup(params[i], (size_t)(eq - params[i]));
+		json_object_set_new(pb.params, name, json_string(eq + 1));
+		free(name);
 	}
 	if ((dept = conf_department_find(ctl_conf(ctl), pb.department)) ==
 	    NULL) {

@@ -4,7 +4,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,47 +20,36 @@
 #include "xmalloc.h"
 
 
-static int	purge_run(struct ctl *, int, char **);
+static int	purge_run(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt purge_opts[] = {
+	{ "older-than", 0, "DAYS", CMDLINE_NUMBER, 0, 3650,
+	  "events accepted more than DAYS ago (default: retention_days)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The event purge command. */
 const struct ctl_cmd ctl_purge_cmds[] = {
-	{ "event", "purge", "[--older-than DAYS] [--json]",
+	{ "event", "purge", purge_opts, NULL, 0, 0, CTL_JSON,
 	  "remove the message records of finished events accepted more than "
 	  "DAYS ago (default: retention_days); their counts stay",
 	  purge_run },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 #define PURGE_DAY_MS	86400000LL
 
 static int
-purge_run(struct ctl *ctl, int argc, char **argv)
+purge_run(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "older-than", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_purge_cmds[0];
 	struct registry		*reg;
 	unsigned long		 events = 0, messages = 0;
-	const char		*errstr;
 	char			*cause, *why = NULL, days_s[16];
 	char			 events_s[24], messages_s[24];
-	long long		 days = -1;
-	int			 ch, rc;
+	long long		 days;
+	int			 rc;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		if (ch == 'o') {
-			days = strtonum(optarg, 0, 3650, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--older-than: %s (days, 0-3650)",
-				    errstr);
-				return (CTL_USAGE);
-			}
-		}
-	}
-	ctl_nargs(cmd, argc - optind, 0, 0);
+	days = cmdline_number(a, "older-than", -1);
 	if (days == -1)
 		days = ctl_conf(ctl)->retention_days;
 	reg = ctl_registry(ctl);

@@ -3,7 +3,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,33 +28,73 @@
 #define IMPORT_BATCH		500
 #define IMPORT_WINDOW		4
 
-static int	resident_import(struct ctl *, int, char **);
-static int	resident_add(struct ctl *, int, char **);
-static int	resident_show(struct ctl *, int, char **);
-static int	resident_update(struct ctl *, int, char **);
-static int	resident_remove(struct ctl *, int, char **);
-static int	resident_list(struct ctl *, int, char **);
+static int	resident_import(struct ctl *, const struct cmdline_args *);
+static int	resident_add(struct ctl *, const struct cmdline_args *);
+static int	resident_show(struct ctl *, const struct cmdline_args *);
+static int	resident_update(struct ctl *, const struct cmdline_args *);
+static int	resident_remove(struct ctl *, const struct cmdline_args *);
+static int	resident_list(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt resident_import_opts[] = {
+	{ "dry-run", 'n', NULL, 0, 0, 0,
+	  "check every row and count what would change; change nothing" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+/* The fields of resident add (id, phone, district required) and update. */
+#define RESIDENT_FIELDS(must) \
+	{ "phone", 0, "PHONE", must, 0, 0, \
+	  "a mainland mobile number (+86 and separators allowed)" }, \
+	{ "district", 0, "CODE", must, 0, 0, \
+	  "the division code of where the resident lives (6-12 digits)" }, \
+	{ "groups", 0, "G1;G2", 0, 0, 0, \
+	  "the groups of the configuration the resident is in" }, \
+	{ "name", 0, "NAME", 0, 0, 0, "the resident's name" }
+
+static const struct cmdline_opt resident_add_opts[] = {
+	{ "id", 0, "ID", CMDLINE_REQUIRED, 0, 0,
+	  "the registry's id of the resident" },
+	RESIDENT_FIELDS(CMDLINE_REQUIRED),
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt resident_update_opts[] = {
+	RESIDENT_FIELDS(0),
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt resident_show_opts[] = {
+	{ "reveal", 'r', NULL, 0, 0, 0,
+	  "show the whole phone number (written to the audit stream first)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
+
+static const struct cmdline_opt resident_list_opts[] = {
+	CTL_AUDIENCE_OPTS,
+	{ "limit", 0, "N", CMDLINE_NUMBER, 1, 100000,
+	  "at most N residents (default 50)" },
+	{ "after", 0, "RID", CMDLINE_NUMBER, 0, LLONG_MAX - 1,
+	  "those after registry number RID (the last one of a page)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The resident command family. */
 const struct ctl_cmd ctl_resident_cmds[] = {
-	{ "resident", "import", "[--dry-run] FILE.csv",
+	{ "resident", "import", resident_import_opts, "FILE.csv", 1, 1, 0,
 	  "add or update residents from a CSV file (id,phone,district,groups[,name])",
 	  resident_import },
-	{ "resident", "add",
-	  "--id ID --phone PHONE --district CODE [--groups G1;G2] [--name NAME]",
+	{ "resident", "add", resident_add_opts, NULL, 0, 0, 0,
 	  "add one resident", resident_add },
-	{ "resident", "show", "[--reveal] [--json] ID",
+	{ "resident", "show", resident_show_opts, "ID", 1, 1, CTL_JSON,
 	  "show a resident (the phone masked unless --reveal, which is audited)",
 	  resident_show },
-	{ "resident", "update",
-	  "ID [--phone PHONE] [--district CODE] [--groups G1;G2] [--name NAME]",
+	{ "resident", "update", resident_update_opts, "ID", 1, 1, 0,
 	  "change a resident's fields", resident_update },
-	{ "resident", "remove", "ID", "remove a resident", resident_remove },
-	{ "resident", "list",
-	  "[--groups G,..] [--match any|all] [--districts D,..] "
-	  "[--exclude-districts D,..] [--limit N] [--after RID] [--json]",
+	{ "resident", "remove", NULL, "ID", 1, 1, 0,
+	  "remove a resident", resident_remove },
+	{ "resident", "list", resident_list_opts, NULL, 0, 0, CTL_JSON,
 	  "list residents matching a query (phones masked)", resident_list },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 /* ids seen in one import file, to report a repeated id. */
@@ -173,14 +212,8 @@ import_progress(size_t done, size_t total, unsigned long rows, int final)
 }
 
 static int
-resident_import(struct ctl *ctl, int argc, char **argv)
+resident_import(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[0];
 	struct conf		*conf;
 	struct district_table	*dt;
 	struct registry		*reg = NULL;
@@ -193,19 +226,13 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 	const char		*path, *name;
 	char			*raw, *text, *cause;
 	size_t			 rawlen, textlen, nbatch = 0, ncols;
-	int			 ch, dry = 0, r, tty;
+	int			 dry, r, tty;
 	int			 col_id, col_phone, col_district, col_groups;
 	int			 col_name;
 	unsigned long		 first, rows = 0;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "nh", lo)) != -1) {
-		if (ch == 'n')
-			dry = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	path = argv[0];
+	dry = cmdline_given(a, "dry-run");
+	path = a->argv[0];
 	conf = ctl_conf(ctl);
 	dt = ctl_districts(ctl);
 	if (!dry)
@@ -336,16 +363,6 @@ resident_import(struct ctl *ctl, int argc, char **argv)
 	return (st.rejected == 0 ? CTL_OK : CTL_FAIL);
 }
 
-static const struct option resident_fields[] = {
-	{ "id", required_argument, NULL, 'i' },
-	{ "phone", required_argument, NULL, 'p' },
-	{ "district", required_argument, NULL, 'd' },
-	{ "groups", required_argument, NULL, 'g' },
-	{ "name", required_argument, NULL, 'N' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
 /* Validate and save a resident; prints what happened. */
 static int
 resident_save(struct ctl *ctl, const char *id, const char *phone,
@@ -371,39 +388,18 @@ resident_save(struct ctl *ctl, const char *id, const char *phone,
 }
 
 static int
-resident_add(struct ctl *ctl, int argc, char **argv)
+resident_add(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[1];
 	struct resident		 old;
-	const char		*id = NULL, *phone = NULL, *district = NULL;
-	const char		*groups = "", *name = "";
+	const char		*id, *phone, *district, *groups, *name;
 	char			*cause;
-	int			 ch, r;
+	int			 r;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", resident_fields)) != -1) {
-		switch (ch) {
-		case 'i':
-			id = optarg;
-			break;
-		case 'p':
-			phone = optarg;
-			break;
-		case 'd':
-			district = optarg;
-			break;
-		case 'g':
-			groups = optarg;
-			break;
-		case 'N':
-			name = optarg;
-			break;
-		}
-	}
-	ctl_nargs(cmd, argc - optind, 0, 0);
-	if (id == NULL || phone == NULL || district == NULL) {
-		ctl_usage(stderr, cmd);
-		return (CTL_USAGE);
-	}
+	id = cmdline_string(a, "id", NULL);
+	phone = cmdline_string(a, "phone", NULL);
+	district = cmdline_string(a, "district", NULL);
+	groups = cmdline_string(a, "groups", "");
+	name = cmdline_string(a, "name", "");
 	r = registry_get(ctl_registry(ctl), id, &old, &cause);
 	if (r == -1)
 		ctl_redis_fail(ctl, cause);
@@ -415,42 +411,22 @@ resident_add(struct ctl *ctl, int argc, char **argv)
 }
 
 static int
-resident_update(struct ctl *ctl, int argc, char **argv)
+resident_update(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[3];
 	struct resident		 old;
-	const char		*phone = NULL, *district = NULL;
-	const char		*groups = NULL, *name = NULL;
+	const char		*phone, *district, *groups, *name;
 	char			*cause;
-	int			 ch, r;
+	int			 r;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", resident_fields)) != -1) {
-		switch (ch) {
-		case 'p':
-			phone = optarg;
-			break;
-		case 'd':
-			district = optarg;
-			break;
-		case 'g':
-			groups = optarg;
-			break;
-		case 'N':
-			name = optarg;
-			break;
-		case 'i':
-			ctl_usage(stderr, cmd);
-			return (CTL_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	r = registry_get(ctl_registry(ctl), argv[0], &old, &cause);
+	phone = cmdline_string(a, "phone", NULL);
+	district = cmdline_string(a, "district", NULL);
+	groups = cmdline_string(a, "groups", NULL);
+	name = cmdline_string(a, "name", NULL);
+	r = registry_get(ctl_registry(ctl), a->argv[0], &old, &cause);
 	if (r == -1)
 		ctl_redis_fail(ctl, cause);
 	if (r == 0) {
-		ctl_warnx("resident %s: no such resident", argv[0]);
+		ctl_warnx("resident %s: no such resident", a->argv[0]);
 		return (CTL_FAIL);
 	}
 	return (resident_save(ctl, old.id,
@@ -461,29 +437,19 @@ resident_update(struct ctl *ctl, int argc, char **argv)
 }
 
 static int
-resident_remove(struct ctl *ctl, int argc, char **argv)
+resident_remove(struct ctl *ctl, const struct cmdline_args *a)
 {
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[4];
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	char			*cause;
 	int			 r;
 
-	while (ctl_getopt(cmd, argc, argv, "h", lo) != -1)
-		;
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
-	r = registry_remove(ctl_registry(ctl), argv[0], &cause);
+	r = registry_remove(ctl_registry(ctl), a->argv[0], &cause);
 	if (r == -1)
 		ctl_redis_fail(ctl, cause);
 	if (r == 0) {
-		ctl_warnx("resident %s: no such resident", argv[0]);
+		ctl_warnx("resident %s: no such resident", a->argv[0]);
 		return (CTL_FAIL);
 	}
-	printf("resident %s removed\n", argv[0]);
+	printf("resident %s removed\n", a->argv[0]);
 	return (CTL_OK);
 }
 
@@ -536,36 +502,24 @@ resident_json(const struct resident *res, const char *phone,
 }
 
 static int
-resident_show(struct ctl *ctl, int argc, char **argv)
+resident_show(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "reveal", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[2];
 	const struct district	*d;
 	struct district_table	*dt;
 	struct registry		*reg;
 	struct resident		 res;
 	char			 masked[PHONE_BUFSIZE], *cause, *names;
 	const char		*phone;
-	int			 ch, reveal = 0, r;
+	int			 reveal, r;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "rh", lo)) != -1) {
-		if (ch == 'r')
-			reveal = 1;
-	}
-	argc -= optind;
-	argv += optind;
-	ctl_nargs(cmd, argc, 1, 1);
+	reveal = cmdline_given(a, "reveal");
 	reg = ctl_registry(ctl);
 	dt = ctl_districts(ctl);
-	r = registry_get(reg, argv[0], &res, &cause);
+	r = registry_get(reg, a->argv[0], &res, &cause);
 	if (r == -1)
 		ctl_redis_fail(ctl, cause);
 	if (r == 0) {
-		ctl_warnx("resident %s: no such resident", argv[0]);
+		ctl_warnx("resident %s: no such resident", a->argv[0]);
 		return (CTL_FAIL);
 	}
 	phone_mask(res.phone, masked);
@@ -606,52 +560,22 @@ resident_show(struct ctl *ctl, int argc, char **argv)
 }
 
 static int
-resident_list(struct ctl *ctl, int argc, char **argv)
+resident_list(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		CTL_AUDIENCE_OPTIONS,
-		{ "limit", required_argument, NULL, 'l' },
-		{ "after", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_resident_cmds[5];
-	struct ctl_audience	 a = { NULL, NULL, NULL, NULL };
 	struct audience_query	 q;
 	struct registry		*reg;
 	struct district_table	*dt;
 	struct resident		 res;
-	unsigned long		*rids, after = 0;
-	const char		*errstr;
+	unsigned long		*rids, after;
 	char			 masked[PHONE_BUFSIZE], *cause;
-	size_t			 limit = 50, n, i;
+	size_t			 limit, n, i;
 	json_t			*arr = NULL;
-	int			 ch, r;
+	int			 r;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		if (ctl_audience_opt(ch, &a))
-			continue;
-		switch (ch) {
-		case 'l':
-			limit = (size_t)strtonum(optarg, 1, 100000, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--limit: %s (1-100000)", errstr);
-				return (CTL_USAGE);
-			}
-			break;
-		case 'a':
-			after = (unsigned long)strtonum(optarg, 0, LLONG_MAX,
-			    &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--after: %s", errstr);
-				return (CTL_USAGE);
-			}
-			break;
-		}
-	}
-	ctl_nargs(cmd, argc - optind, 0, 0);
+	limit = (size_t)cmdline_number(a, "limit", 50);
+	after = (unsigned long)cmdline_number(a, "after", 0);
 	reg = ctl_registry(ctl);
-	ctl_audience_query(ctl, &a, &q);
+	ctl_audience_query(ctl, a, &q);
 	q.ignore_optout = 1;
 	dt = ctl_districts(ctl);	/* list every resident, opted out or not */
 	rids = xcalloc(limit, sizeof *rids);

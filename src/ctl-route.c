@@ -8,7 +8,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +25,24 @@
 #include "route.h"
 #include "xmalloc.h"
 
-static int	route_test(struct ctl *, int, char **);
+static int	route_test(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt route_test_opts[] = {
+	{ "priority", 0, "P", 0, 0, 0,
+	  "emergency, urgent or routine (the default)" },
+	{ "department", 0, "D", 0, 0, 0,
+	  "the publishing department, for routes that match on it" },
+	{ "district", 0, "CODE", 0, 0, 0,
+	  "the resident's division, for routes that match on it" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The route command family. */
 const struct ctl_cmd ctl_route_cmds[] = {
-	{ "route", "test",
-	  "PHONE [--priority P] [--department D] [--district CODE] [--json]",
+	{ "route", "test", route_test_opts, "PHONE", 1, 1, CTL_JSON,
 	  "show the route and channels a message to PHONE would take",
 	  route_test },
-	{ NULL, NULL, NULL, NULL, NULL }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 /*
@@ -89,44 +97,24 @@ route_type(const struct conf_channel *c)
 }
 
 static int
-route_test(struct ctl *ctl, int argc, char **argv)
+route_test(struct ctl *ctl, const struct cmdline_args *a)
 {
-	static const struct option lo[] = {
-		{ "priority", required_argument, NULL, 'p' },
-		{ "department", required_argument, NULL, 'd' },
-		{ "district", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct ctl_cmd	*cmd = &ctl_route_cmds[0];
 	const struct conf_route	*r = NULL;
 	struct conf		*conf;
 	struct carrier_table	*ct;
 	struct route_msg	 msg;
 	struct route_pick	 pick;
-	const char		*priority = "routine", *department = NULL;
-	const char		*district = NULL, *why;
+	const char		*priority, *department, *district, *why;
 	char			 phone[PHONE_BUFSIZE], masked[PHONE_BUFSIZE];
 	char			*cause, *state;
 	json_t			*o, *chans;
 	size_t			 i;
-	int			 ch, p;
+	int			 p;
 
-	while ((ch = ctl_getopt(cmd, argc, argv, "h", lo)) != -1) {
-		switch (ch) {
-		case 'p':
-			priority = optarg;
-			break;
-		case 'd':
-			department = optarg;
-			break;
-		case 'D':
-			district = optarg;
-			break;
-		}
-	}
-	ctl_nargs(cmd, argc - optind, 1, 1);
-	if (phone_normalize(argv[optind], phone, &why) != 0) {
+	priority = cmdline_string(a, "priority", "routine");
+	department = cmdline_string(a, "department", NULL);
+	district = cmdline_string(a, "district", NULL);
+	if (phone_normalize(a->argv[0], phone, &why) != 0) {
 		ctl_warnx("phone: %s", why);
 		return (CTL_USAGE);
 	}

@@ -3,7 +3,6 @@
  */
 #include "compat.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +18,23 @@
 #include "registry.h"
 #include "util.h"
 
-static int	status_show(struct ctl *, int, char **);
-static int	audit_show(struct ctl *, int, char **);
+static int	status_show(struct ctl *, const struct cmdline_args *);
+static int	audit_show(struct ctl *, const struct cmdline_args *);
+
+static const struct cmdline_opt audit_opts[] = {
+	{ "count", 'n', "N", CMDLINE_NUMBER, 1, 100000,
+	  "the newest N entries (default 20)" },
+	{ NULL, 0, NULL, 0, 0, 0, NULL }
+};
 
 /* The status and audit command families. */
 const struct ctl_cmd ctl_status_cmds[] = {
-	{ "status", NULL, "[--json]",
+	{ "status", NULL, NULL, NULL, 0, 0, CTL_JSON,
 	  "show the daemons sharing this Redis and the registry's size",
 	  status_show },
-	{ "audit", "list", "[--count N] [--json]",
+	{ "audit", "list", audit_opts, NULL, 0, 0, CTL_JSON,
 	  "show the newest entries of the audit stream", audit_show },
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-static const struct option status_opts[] = {
-	{ "count", required_argument, NULL, 'n' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL }
 };
 
 static long long
@@ -55,7 +54,7 @@ status_hlen(struct ctl *ctl, const char *key)
 }
 
 static int
-status_show(struct ctl *ctl, int argc, char **argv)
+status_show(struct ctl *ctl, const struct cmdline_args *a)
 {
 	struct registry	*reg;
 	redisReply	*r, *v;
@@ -66,10 +65,6 @@ status_show(struct ctl *ctl, int argc, char **argv)
 	size_t		 i;
 	time_t		 now = time(NULL);
 
-	while (ctl_getopt(&ctl_status_cmds[0], argc, argv, "h",
-	    status_opts) != -1)
-		;
-	ctl_nargs(&ctl_status_cmds[0], argc - optind, 0, 0);
 	reg = ctl_registry(ctl);
 	if (registry_total(reg, &residents, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
@@ -160,26 +155,14 @@ audit_print1(void *arg, const struct audit_entry *e)
 }
 
 static int
-audit_show(struct ctl *ctl, int argc, char **argv)
+audit_show(struct ctl *ctl, const struct cmdline_args *a)
 {
 	struct audit_print	 p;
 	struct registry		*reg;
-	const char		*errstr;
 	char			*cause;
-	size_t			 count = 20;
-	int			 ch;
+	size_t			 count;
 
-	while ((ch = ctl_getopt(&ctl_status_cmds[1], argc, argv, "n:h",
-	    status_opts)) != -1) {
-		if (ch == 'n') {
-			count = (size_t)strtonum(optarg, 1, 100000, &errstr);
-			if (errstr != NULL) {
-				ctl_warnx("--count: %s (1-100000)", errstr);
-				return (CTL_USAGE);
-			}
-		}
-	}
-	ctl_nargs(&ctl_status_cmds[1], argc - optind, 0, 0);
+	count = (size_t)cmdline_number(a, "count", 20);
 	reg = ctl_registry(ctl);
 	p.arr = ctl->json ? json_array() : NULL;
 	if (audit_list(reg->c, reg->prefix, count, audit_print1, &p,

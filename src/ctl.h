@@ -3,8 +3,10 @@
  *
  * Each command family (resident, optout, district, audience, config,
  * status) lives in its own ctl-<family>.c and exports a table of
- * struct ctl_cmd; civicast.c dispatches on "FAMILY COMMAND" and builds
- * --help from the same rows, so usage text has one source.
+ * struct ctl_cmd: its options (a struct cmdline_opt table), operands and
+ * help. civicast.c dispatches on "FAMILY COMMAND", parses the options with
+ * cmdline_parse() and makes usage, "civicast help" and the bash completion
+ * from the same rows, so they have one source.
  */
 #ifndef CIVICAST_CTL_H
 #define CIVICAST_CTL_H
@@ -13,6 +15,7 @@
 
 #include "compat.h"
 #include "audience.h"
+#include "cmdline.h"
 #include "registry.h"
 
 /* Exit codes, documented in civicast(1). */
@@ -24,7 +27,10 @@
 struct conf;
 struct district_table;
 
+struct ctl_cmd;
+
 struct ctl {
+	const struct ctl_cmd	*cmd;		/* the command being run */
 	const char		*conf_path;	/* NULL: default */
 	int			 conf_explicit;	/* -c was given */
 	int			 json;		/* --json */
@@ -34,12 +40,20 @@ struct ctl {
 	struct district_table	*dt;
 };
 
+#define CTL_JSON	0x1	/* the command answers --json */
+#define CTL_CONF	0x2	/* its usage names -c FILE */
+
+/* One command: its name, what it accepts, and the function that runs it. */
 struct ctl_cmd {
-	const char	*family;
-	const char	*name;		/* NULL: the family alone */
-	const char	*args;		/* usage after "civicast FAMILY NAME" */
-	const char	*help;		/* one line */
-	int		(*exec)(struct ctl *, int, char **);
+	const char		 *family;
+	const char		 *name;		/* NULL: the family alone */
+	const struct cmdline_opt *opts;		/* NULL: no options */
+	const char		 *operands;	/* usage of the operands, or NULL */
+	int			  nmin, nmax;	/* operands accepted */
+	int			  globals;	/* CTL_JSON, CTL_CONF */
+	const char		 *help;		/* one line */
+	int			(*exec)(struct ctl *,
+				    const struct cmdline_args *);
 };
 
 extern const struct ctl_cmd ctl_config_cmds[];
@@ -67,33 +81,25 @@ struct district_table *ctl_districts(struct ctl *);
 const char *ctl_csv_reason(const char *);
 /* Print usage of one command to f. */
 void	 ctl_usage(FILE *f, const struct ctl_cmd *);
-/*
- * Parse the command's options with getopt_long; on -h/--help print usage
- * to stdout and exit 0; on errors print usage to stderr and exit 2.
- * Returns the option character like getopt_long.
- */
-int	 ctl_getopt(const struct ctl_cmd *, int argc, char **argv,
-	    const char *optstring, const void *longopts);
-/* Exit 2 with usage unless min <= argc <= max positional arguments remain. */
-void	 ctl_nargs(const struct ctl_cmd *, int argc, int min, int max);
+/* Print the usage of the command being run to stderr and exit 2. */
+__dead void ctl_usage_exit(struct ctl *);
 /* Print a JSON value (a json_t *) to stdout and free it. */
 void	 ctl_json_print(void *json);
 /* Exit with a Redis failure: 3 when the connection is gone, else 1. */
 __dead void ctl_redis_fail(struct ctl *, char *cause);
 
 /* The audience options of audience count and resident list. */
-#define CTL_AUDIENCE_OPTIONS \
-	{ "groups", required_argument, NULL, 'g' }, \
-	{ "match", required_argument, NULL, 'm' }, \
-	{ "districts", required_argument, NULL, 'd' }, \
-	{ "exclude-districts", required_argument, NULL, 'x' }
-struct ctl_audience {
-	const char	*groups, *match, *districts, *exclude;
-};
-/* Keep option ch in a when it is an audience option; 1 when it was. */
-int	 ctl_audience_opt(int ch, struct ctl_audience *a);
-/* The query from a's options; exits 2 with the reason when they are bad. */
-void	 ctl_audience_query(struct ctl *, const struct ctl_audience *,
+#define CTL_AUDIENCE_OPTS \
+	{ "groups", 0, "G1,G2|*", 0, 0, 0, \
+	  "residents in these groups (* or none: every resident)" }, \
+	{ "match", 0, "any|all", 0, 0, 0, \
+	  "in any of the groups (the default) or in all of them" }, \
+	{ "districts", 0, "D1,D2", 0, 0, 0, \
+	  "living in these divisions or under them" }, \
+	{ "exclude-districts", 0, "D3,..", 0, 0, 0, \
+	  "but not in these divisions" }
+/* The query from the audience options; exits 2 with the reason when bad. */
+void	 ctl_audience_query(struct ctl *, const struct cmdline_args *,
 	    struct audience_query *);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
-# civicast help VERB and civicast completion bash come from the command
-# table: the usage of the command asked for, and a completion script
-# that offers every command and the options each usage names.
+# civicast help VERB, civicast completion bash and civicast(1) agree with
+# the command table: the usage and options of the command asked for, a
+# completion script that offers every command, option and listed value,
+# and a man page entry that shows every option a command accepts.
 . "$top_srcdir/tests/lib.sh"
 
 expect_rc 0 "$CIVICAST" help event approve
@@ -42,4 +43,32 @@ while read -r fam sub; do
 	fi
 done < "$T/cmds"
 ok "civicast completion bash offers every command and their options"
+# The options each command's table row declares are the ones its entry in
+# civicast(1) shows: the man page's synopsis of the command (its .It line,
+# or .It Xo ... .Xc) names each one as "Fl \-NAME".
+MAN=$top_srcdir/man/civicast.1
+man_synopsis() {	# FAMILY [COMMAND]: that command's synopsis lines
+	awk -v want="$*" '
+	    /^\.It Xo/ { xo = 1; buf = ""; next }
+	    xo && /^\.Xc/ { xo = 0; if (found) { print buf; exit } next }
+	    xo { if (buf == "" && $0 ~ ("^\\.Ic " want "( |$)")) found = 1;
+		buf = buf "\n" $0; next }
+	    $0 ~ ("^\\.It Ic " want "( |$)") { print; exit }' "$MAN"
+}
+checked=0
+while read -r fam sub; do
+	syn=$(man_synopsis $fam $sub)
+	[ -n "$syn" ] || fail "civicast(1) has no entry for '$fam $sub'"
+	"$CIVICAST" help $fam $sub > "$T/opts" || fail "help $fam $sub"
+	for opt in $(sed -n 's/^  \(-., \)\{0,1\}--\([a-z-]*\).*/\2/p' "$T/opts"); do
+		printf '%s\n' "$syn" | grep -q "Fl \\\\-$opt\( \|$\)" ||
+		    fail "civicast(1) '$fam $sub' does not show --$opt"
+		checked=$((checked + 1))
+	done
+done < "$T/cmds"
+[ "$checked" -gt 40 ] || fail "only $checked options checked against civicast(1)"
+ok "civicast(1) shows each of the $checked options of the command table"
+
+# An option whose value is one of a list completes to that list.
+expect_eq "the values of --match" "$(complete_words 3 civicast publish --match '' | sort | tr '\n' ' ')" "all any "
 echo "help.sh: $N_OK passed, 0 failed"
