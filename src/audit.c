@@ -10,7 +10,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audit.h"
-#include "db.h"
+#include "rblock.h"
 #include "xmalloc.h"
 
 /* Append an entry with name/value pairs (NULL terminated); -1 with cause. */
@@ -44,7 +44,7 @@ audit_append(redisContext *c, const char *prefix, const char *user,
 	}
 	r = redisCommandArgv(c, (int)argc, argv, NULL);
 	free(key);
-	rc = db_check(c, r, cause);
+	rc = rblock_check(c, r, cause);
 	if (r != NULL)
 		freeReplyObject(r);
 	return (rc);
@@ -61,7 +61,7 @@ audit_list(redisContext *c, const char *prefix, size_t count,
 
 	r = redisCommand(c, "XREVRANGE %saudit + - COUNT %lu", prefix,
 	    (unsigned long)count);
-	if (db_check(c, r, cause) != 0) {
+	if (rblock_check(c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);

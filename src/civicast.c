@@ -418,7 +418,7 @@ main(int argc, char **argv)
 		ctl.conf_path = getenv("CIVICAST_CONF");
 		ctl.conf_explicit = 1;
 	}
-	/* Library warnings (e.g. from db.c) go to stderr, masked. */
+	/* Library warnings (e.g. from rblock.c) go to stderr, masked. */
 	log_init(1, LOG_LEVEL_WARN, "civicast");
 	argc = ctl_globals(&ctl, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||

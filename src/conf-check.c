@@ -18,7 +18,7 @@
 #include "conf.h"
 #include "conf-int.h"
 #include "conf-table.h"
-#include "sig.h"
+#include "sign.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -338,7 +338,7 @@ conf_check_secrets(struct conf_ctx *ctx, struct conf *conf)
 		if (conf->departments[i].key_file == NULL)
 			continue;
 		if (conf_secret_check(conf->departments[i].key_file,
-		    SIG_KEY_MIN, &why) == 0)
+		    SIGN_KEY_MIN, &why) == 0)
 			continue;
 		missing = access(conf->departments[i].key_file, F_OK) != 0;
 		s = conf_at(ctx, "departments", i, "key_file", -1);

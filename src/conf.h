@@ -30,7 +30,7 @@ enum prio {
 
 /*
  * Seconds an event's `sent` may lie ahead of the clock: the event
- * contract's limit (bevent.c), and security.max_ahead's largest value.
+ * contract's limit (broadcast.c), and security.max_ahead's largest value.
  */
 #define CONF_CLOCK_SKEW	300
 

@@ -16,7 +16,7 @@
 #include "audit.h"
 #include "conf.h"
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "registry.h"
 #include "script.h"
 #include "util.h"
@@ -113,7 +113,7 @@ event_find(struct ctl *ctl, const char *dept, const char *id)
 	if (key != NULL) {
 		r = redisCommand(reg->c, "HGET %sev:ids %s", reg->prefix, key);
 		free(key);
-		if (db_check(reg->c, r, &cause) != 0)
+		if (rblock_check(reg->c, r, &cause) != 0)
 			ctl_redis_fail(ctl, cause);
 		if (r->type == REDIS_REPLY_STRING)
 			e = strtoll(r->str, NULL, 10);
@@ -125,7 +125,7 @@ event_find(struct ctl *ctl, const char *dept, const char *id)
 	do {
 		r = redisCommand(reg->c, "HSCAN %sev:ids %s MATCH */%s "
 		    "COUNT 1000", reg->prefix, cursor, pattern);
-		if (db_check(reg->c, r, &cause) != 0)
+		if (rblock_check(reg->c, r, &cause) != 0)
 			ctl_redis_fail(ctl, cause);
 		strlcpy(cursor, r->element[0]->str, sizeof cursor);
 		for (i = 0; i + 1 < r->element[1]->elements; i += 2) {
@@ -156,7 +156,7 @@ event_load(struct ctl *ctl, long long e)
 	size_t		 i;
 
 	r = redisCommand(reg->c, "HGETALL %sev:%lld", reg->prefix, e);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	if (r->elements == 0) {
 		freeReplyObject(r);
@@ -220,7 +220,7 @@ event_list(struct ctl *ctl, const struct cmdline_args *a)
 	reg = ctl_registry(ctl);
 	r = redisCommand(reg->c, "ZREVRANGE %sevents:list 0 %lld",
 	    reg->prefix, limit - 1);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	arr = json_array();
 	for (i = 0; i < r->elements; i++) {
@@ -289,7 +289,7 @@ event_reach(struct ctl *ctl, long long e, json_t *districts, json_t *groups)
 	size_t		 i;
 
 	r = redisCommand(reg->c, "HGETALL %sev:%lld:reach", reg->prefix, e);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	for (i = 0; i + 1 < r->elements; i += 2) {
 		/* "t:d:330683102": targeted, by district. */
@@ -455,7 +455,7 @@ event_rejected(struct ctl *ctl, const char *dept, const char *id)
 
 	r = redisCommand(reg->c, "XREVRANGE %sevents:rejected + - COUNT 200",
 	    reg->prefix);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	for (i = 0; i < r->elements && out == NULL; i++) {
 		kv = r->element[i]->element[1];

@@ -3,7 +3,7 @@
  *
  * A department's key (departments.[].key_file) is 32 random bytes from
  * the kernel; civicastd and the department's publishers key HMAC-SHA256
- * event signatures with it (src/sig.c, docs/events.md).  The file is
+ * event signatures with it (src/sign.c, docs/events.md).  The file is
  * created with mode 0600 whatever the umask, never through a symbolic
  * link, and never overwritten in place: --force writes a temporary file
  * in the same directory and renames it over the old key, so a reader sees
@@ -23,12 +23,12 @@
 
 #include "conf.h"
 #include "ctl.h"
-#include "sig.h"
+#include "sign.h"
 #include "xmalloc.h"
 
 #define KEY_LEN		32	/* bytes written */
 
-#if KEY_LEN < SIG_KEY_MIN
+#if KEY_LEN < SIGN_KEY_MIN
 #error "KEY_LEN is shorter than civicastd accepts"
 #endif
 

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "registry.h"
 
 static int	modem_list(struct ctl *, const struct cmdline_args *);
@@ -55,13 +55,13 @@ modem_list(struct ctl *ctl, const struct cmdline_args *a)
 
 	reg = ctl_registry(ctl);
 	r = redisCommand(reg->c, "SMEMBERS %schannels", reg->prefix);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	arr = json_array();
 	for (i = 0; i < r->elements; i++) {
 		v = redisCommand(reg->c, "GET %schannel:%s", reg->prefix,
 		    r->element[i]->str);
-		if (db_check(reg->c, v, &cause) != 0)
+		if (rblock_check(reg->c, v, &cause) != 0)
 			ctl_redis_fail(ctl, cause);
 		if (v->type == REDIS_REPLY_STRING &&
 		    (o = json_loads(v->str, 0, &jerr)) != NULL) {

@@ -16,14 +16,14 @@
 #include <jansson.h>
 
 #include "audience.h"
-#include "bevent.h"
+#include "broadcast.h"
 #include "buf.h"
 #include "conf.h"
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "phone.h"
 #include "registry.h"
-#include "sig.h"
+#include "sign.h"
 #include "sms.h"
 #include "tmpl.h"
 #include "util.h"
@@ -97,7 +97,7 @@ struct publish {
 	long		 ttl;		/* hours */
 	json_t		*params;
 	int		 dry;
-	char		 genid[BEVENT_MAX_ID + 1];	/* when no --id */
+	char		 genid[BROADCAST_MAX_ID + 1];	/* when no --id */
 };
 
 /* A list "a,b;c" as a JSON array of strings. */
@@ -135,7 +135,7 @@ event_build(struct publish *pb)
 	}
 	json_object_set_new(o, "id", json_string(pb->id));
 	json_object_set_new(o, "department", json_string(pb->department));
-	json_object_set_new(o, "sent", json_string(bevent_time_format(now,
+	json_object_set_new(o, "sent", json_string(broadcast_time_format(now,
 	    when, sizeof when)));
 	json_object_set_new(o, "kind", json_string(pb->kind));
 	if (strcmp(pb->kind, "alert") != 0)
@@ -168,7 +168,7 @@ event_build(struct publish *pb)
 		else {
 			exp = now + pb->ttl * 3600;
 			json_object_set_new(o, "expires", json_string(
-			    bevent_time_format(exp, when, sizeof when)));
+			    broadcast_time_format(exp, when, sizeof when)));
 		}
 	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -182,7 +182,7 @@ event_build(struct publish *pb)
  * NULL for VERDICT_GO; the caller frees it and res.
  */
 static enum verdict_gate
-event_gate(struct ctl *ctl, struct bevent *ev,
+event_gate(struct ctl *ctl, struct broadcast *ev,
     const struct conf_department *dept, struct audience_result *res,
     char **why)
 {
@@ -225,7 +225,7 @@ event_gate_text(enum verdict_gate g)
 
 /* Print what a broadcast would cost, and what civicastd would do. */
 static int
-event_dry_run(struct ctl *ctl, const char *json, struct bevent *ev,
+event_dry_run(struct ctl *ctl, const char *json, struct broadcast *ev,
     struct buf *text, int personal, const struct audience_result *res,
     enum verdict_gate g, const char *why)
 {
@@ -320,7 +320,7 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 {
 	const struct conf_department	*dept;
 	struct publish			 pb;
-	struct bevent			 ev;
+	struct broadcast			 ev;
 	struct tmpl_set			*tmpls;
 	struct registry			*reg;
 	struct buf			 text;
@@ -329,7 +329,7 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 	const char * const		*params;
 	struct audience_result		 res;
 	enum verdict_gate		 g = VERDICT_GO;
-	char				*json, *cause, *name, hex[SIG_HEXLEN + 1];
+	char				*json, *cause, *name, hex[SIGN_HEXLEN + 1];
 	char				*why = NULL;
 	size_t				 nparams, i;
 	int				 personal, rc = CTL_OK, counted = 0;
@@ -401,13 +401,13 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 	tmpl_set_free(tmpls);
 	memset(&res, 0, sizeof res);
 	/* Its audience is counted when that can change the outcome. */
-	if (ev.kind != BEVENT_CANCEL && (pb.dry || dept->max_audience > 0 ||
+	if (ev.kind != BROADCAST_CANCEL && (pb.dry || dept->max_audience > 0 ||
 	    ctl->conf->approval_over > 0 ||
 	    (ev.category != NULL && ctl->conf->napproval_categories > 0))) {
 		counted = 1;
 		g = event_gate(ctl, &ev, dept, &res, &why);
 	}
-	if (pb.dry && ev.kind == BEVENT_CANCEL) {
+	if (pb.dry && ev.kind == BROADCAST_CANCEL) {
 		printf("cancel of %s/%s: valid; it sends nothing (dry run: "
 		    "nothing published)\n", ev.department, ev.references);
 		rc = CTL_OK;
@@ -420,7 +420,7 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 	}
 	if (counted)
 		audience_result_free(&res);
-	bevent_free(&ev);
+	broadcast_free(&ev);
 	buf_free(&text);
 	if (pb.dry || g == VERDICT_REJECT) {
 		free(why);
@@ -430,7 +430,7 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 
 	reg = ctl_registry(ctl);
 	if (dept->key_file != NULL) {
-		if (sig_sign_file(dept->key_file, json, strlen(json), hex,
+		if (sign_file(dept->key_file, json, strlen(json), hex,
 		    &cause) != 0) {
 			ctl_warnx("signing: %s", cause);
 			free(cause);
@@ -443,7 +443,7 @@ event_publish(struct ctl *ctl, const struct cmdline_args *a)
 	} else
 		r = redisCommand(reg->c, "XADD %sevents * event %s",
 		    reg->prefix, json);
-	if (db_check(reg->c, r, &cause) != 0) {
+	if (rblock_check(reg->c, r, &cause) != 0) {
 		free(json);
 		ctl_redis_fail(ctl, cause);
 	}

@@ -13,7 +13,7 @@
 #include "audit.h"
 #include "conf.h"
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "registry.h"
 #include "retention.h"
 #include "util.h"

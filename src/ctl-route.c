@@ -18,7 +18,7 @@
 #include "carrier.h"
 #include "conf.h"
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "district.h"
 #include "phone.h"
 #include "registry.h"

@@ -14,7 +14,7 @@
 #include "audit.h"
 #include "conf.h"
 #include "ctl.h"
-#include "db.h"
+#include "rblock.h"
 #include "registry.h"
 #include "util.h"
 
@@ -46,7 +46,7 @@ status_hlen(struct ctl *ctl, const char *key)
 	long long	 n;
 
 	r = redisCommand(reg->c, "HLEN %s%s", reg->prefix, key);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
 	freeReplyObject(r);
@@ -70,14 +70,14 @@ status_show(struct ctl *ctl, const struct cmdline_args *a)
 		ctl_redis_fail(ctl, cause);
 	r = redisCommand(reg->c, "ZRANGE %sdaemons 0 -1 WITHSCORES",
 	    reg->prefix);
-	if (db_check(reg->c, r, &cause) != 0)
+	if (rblock_check(reg->c, r, &cause) != 0)
 		ctl_redis_fail(ctl, cause);
 	daemons = json_array();
 	for (i = 0; i + 1 < r->elements; i += 2) {
 		seen = strtoll(r->element[i + 1]->str, NULL, 10);
 		v = redisCommand(reg->c, "GET %sdaemon:%s", reg->prefix,
 		    r->element[i]->str);
-		if (db_check(reg->c, v, &cause) != 0)
+		if (rblock_check(reg->c, v, &cause) != 0)
 			ctl_redis_fail(ctl, cause);
 		d = NULL;
 		if (v->type == REDIS_REPLY_STRING)
@@ -92,14 +92,14 @@ status_show(struct ctl *ctl, const struct cmdline_args *a)
 	freeReplyObject(r);
 	if (ctl->json) {
 		ctl_json_print(json_pack("{s:s, s:o, s:I, s:I, s:I}",
-		    "redis", db_where(ctl->conf), "daemons", daemons,
+		    "redis", rblock_where(ctl->conf), "daemons", daemons,
 		    "residents", (json_int_t)residents,
 		    "opted_out_phones", (json_int_t)status_hlen(ctl, "optout"),
 		    "imported_districts",
 		    (json_int_t)status_hlen(ctl, "districts")));
 		return (CTL_OK);
 	}
-	printf("redis:     %s (prefix %s)\n", db_where(ctl->conf), reg->prefix);
+	printf("redis:     %s (prefix %s)\n", rblock_where(ctl->conf), reg->prefix);
 	printf("residents: %lld\n", residents);
 	printf("opt-outs:  %lld phones\n", status_hlen(ctl, "optout"));
 	printf("districts: %lld imported\n", status_hlen(ctl, "districts"));

@@ -26,7 +26,7 @@
 #include <hiredis/hiredis.h>
 
 #include "audience.h"
-#include "bevent.h"
+#include "broadcast.h"
 #include "buf.h"
 #include "conf.h"
 #include "daemon.h"
@@ -59,7 +59,7 @@ struct fanout {
 	char				*cursor;
 	char				*key;		/* ev:E:m */
 	char				*lock;		/* ev:E:lock */
-	struct bevent			 ev;
+	struct broadcast			 ev;
 	int				 have_ev;
 	const struct conf_department	*dept;
 	const struct tmpl		*tmpl;
@@ -105,7 +105,7 @@ fanout_release(struct fanout *fo, int again)
 	free(fo->lock);
 	fo->e = fo->cursor = fo->key = fo->lock = NULL;
 	if (fo->have_ev)
-		bevent_free(&fo->ev);
+		broadcast_free(&fo->ev);
 	fo->have_ev = 0;
 	fo->busy = 0;
 	fanout_arm(fo, again ? 0 : FANOUT_POLL_MS);
@@ -141,7 +141,7 @@ fanout_reach_district(const char *code, char *out, size_t len)
 
 /* Groups a message counts under: the event's that the resident has. */
 static void
-fanout_reach_groups(const struct bevent *ev, const char *groups, char *out,
+fanout_reach_groups(const struct broadcast *ev, const char *groups, char *out,
     size_t len)
 {
 	char	**v;
@@ -344,7 +344,7 @@ fanout_gate(struct fanout *fo, long long targeted)
 	case VERDICT_REJECT:
 		log_warnx("fanout: event %s (%s/%s) rejected: %s", fo->e,
 		    fo->ev.department, fo->ev.id, why);
-		bevent_time_format(time(NULL), when, sizeof when);
+		broadcast_time_format(time(NULL), when, sizeof when);
 		argv[0] = fo->e;
 		argv[1] = now;
 		argv[2] = when;
@@ -454,7 +454,7 @@ fanout_loaded(struct rconn *rc, redisReply *r, void *arg)
 		return;
 	}
 	fo->cursor = xstrdup(r->element[1]->str);
-	if (bevent_parse(r->element[0]->str, r->element[0]->len, &fo->ev,
+	if (broadcast_parse(r->element[0]->str, r->element[0]->len, &fo->ev,
 	    &cause) != 0) {
 		fanout_abandon(fo, cause);
 		free(cause);
@@ -600,7 +600,7 @@ fanout_free(struct fanout *fo)
 	free(fo->key);
 	free(fo->lock);
 	if (fo->have_ev)
-		bevent_free(&fo->ev);
+		broadcast_free(&fo->ev);
 	buf_free(&fo->text);
 	event_free(fo->ev_poll);
 	free(fo);

@@ -27,7 +27,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
-#include "bevent.h"
+#include "broadcast.h"
 #include "buf.h"
 #include "conf.h"
 #include "daemon.h"
@@ -36,7 +36,7 @@
 #include "script.h"
 #include "stage.h"
 #include "rconn.h"
-#include "sig.h"
+#include "sign.h"
 #include "util.h"
 #include "verdict.h"
 #include "xmalloc.h"
@@ -74,7 +74,7 @@ struct intake {
 	size_t			 ibatch;
 	int			 batch_full;
 
-	struct bevent		 ev;
+	struct broadcast		 ev;
 	int			 have_ev;
 	struct buf		 text;
 	unsigned long		 accepted;
@@ -158,7 +158,7 @@ static void
 intake_entry_done(struct intake *in)
 {
 	if (in->have_ev) {
-		bevent_free(&in->ev);
+		broadcast_free(&in->ev);
 		in->have_ev = 0;
 	}
 	in->ibatch++;
@@ -205,7 +205,7 @@ intake_reject(struct intake *in, const struct intake_entry *e,
 	log_mask_phones(why);
 	log_warnx("intake: entry %s rejected: %s", e->sid, why);
 	in->rejected++;
-	bevent_time_format(time(NULL), when, sizeof when);
+	broadcast_time_format(time(NULL), when, sizeof when);
 	argv[argc] = "XADD";
 	lens[argc++] = 4;
 	argv[argc] = in->dead;
@@ -269,7 +269,7 @@ intake_accepted(struct rconn *rc, redisReply *r, void *arg)
 		in->accepted++;
 		log_info("intake: event %s/%s accepted as %s (%s, %s)",
 		    in->ev.department, in->ev.id, r->element[1]->str,
-		    bevent_kind_name(in->ev.kind),
+		    broadcast_kind_name(in->ev.kind),
 		    conf_prio_name(in->ev.priority));
 		in->wake(in->wake_arg);
 	} else if (strcmp(status, "duplicate") == 0) {
@@ -311,7 +311,7 @@ intake_auth(void *arg, const struct conf_department *d, char **cause)
 			    "its events", d->id);
 			return (-1);
 		}
-		rc = sig_verify_file(d->key_file, a->json, a->len, sig, siglen,
+		rc = sign_verify_file(d->key_file, a->json, a->len, sig, siglen,
 		    &why);
 		if (rc == -1) {
 			xasprintf(cause, "sig: cannot check it: %s", why);
@@ -338,7 +338,7 @@ intake_auth(void *arg, const struct conf_department *d, char **cause)
  * claim that contradicts the signed name is a forgery.  -1 with cause.
  */
 static int
-intake_publisher(const struct intake_entry *e, const struct bevent *ev,
+intake_publisher(const struct intake_entry *e, const struct broadcast *ev,
     const struct conf_department *d, const char **who, int *verified,
     char **cause)
 {
@@ -442,7 +442,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	argv[0] = in->ev.department;
 	argv[1] = in->ev.id;
 	argv[2] = e->sid;
-	argv[3] = bevent_kind_name(in->ev.kind);
+	argv[3] = broadcast_kind_name(in->ev.kind);
 	argv[4] = conf_prio_name(in->ev.priority);
 	argv[5] = in->ev.references != NULL ? in->ev.references : "";
 	argv[6] = json;
@@ -456,7 +456,7 @@ intake_process_checked(struct intake *in, struct intake_entry *e)
 	argv[13] = in->ev.template != NULL ? in->ev.template : "";
 	argv[14] = publisher;
 	argv[15] = verified ? "1" : "0";
-	if (in->ev.kind != BEVENT_CANCEL) {
+	if (in->ev.kind != BROADCAST_CANCEL) {
 		const struct conf_department *d;
 
 		d = conf_department_find(conf, in->ev.department);
@@ -631,7 +631,7 @@ intake_pubsub(struct rconn *rc, const char *payload, size_t len, void *arg)
 
 		log_mask_phones(why);
 		log_warnx("intake: %s", why);
-		bevent_time_format(time(NULL), when, sizeof when);
+		broadcast_time_format(time(NULL), when, sizeof when);
 		rconn_command(in->d->rc, NULL, NULL,
 		    "XADD %s * payload %b reason %s rejected_at %s", in->dead,
 		    payload, len, why, when);
@@ -727,7 +727,7 @@ intake_free(struct intake *in)
 {
 	intake_batch_free(in);
 	if (in->have_ev)
-		bevent_free(&in->ev);
+		broadcast_free(&in->ev);
 	rconn_free(in->sub);
 	buf_free(&in->text);
 	free(in->sub_channel);

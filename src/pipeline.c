@@ -20,7 +20,7 @@
 #include "conf.h"
 #include "drivers.h"
 #include "daemon.h"
-#include "db.h"
+#include "rblock.h"
 #include "district.h"
 #include "fanout.h"
 #include "http.h"

@@ -44,7 +44,7 @@
 #include <hiredis/adapters/libevent.h>
 
 #include "conf.h"
-#include "db.h"
+#include "rblock.h"
 #include "log.h"
 #include "rconn.h"
 #include "util.h"
@@ -495,7 +495,7 @@ rconn_new(struct event_base *base, const struct conf *conf)
 		rc->user = xstrdup(conf->redis_user);
 	rc->db = conf->redis_db;
 	rc->timeout = conf->redis_timeout;
-	rc->where = xstrdup(db_where(conf));
+	rc->where = xstrdup(rblock_where(conf));
 
 	gettimeofday(&now, NULL);
 	rc->rnd = ((uint64_t)now.tv_sec << 20) ^ (uint64_t)now.tv_usec ^

@@ -18,7 +18,7 @@
 
 #include "audience.h"
 #include "conf.h"
-#include "db.h"
+#include "rblock.h"
 #include "district.h"
 #include "phone.h"
 #include "registry.h"
@@ -82,7 +82,7 @@ registry_open(struct registry *reg, const struct conf *conf, char **cause)
 	reg->conf = conf;
 	reg->prefix = conf->redis_prefix;
 	reg->user = util_user();
-	if ((reg->c = db_connect(conf, cause)) == NULL)
+	if ((reg->c = rblock_connect(conf, cause)) == NULL)
 		return (-1);
 	return (0);
 }
@@ -166,7 +166,7 @@ registry_upsert_read(struct registry *reg,
 		    "import; run it again (re-importing is safe)");
 		return (-1);
 	}
-	if (db_check(reg->c, r, cause) != 0) {
+	if (rblock_check(reg->c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);
@@ -308,7 +308,7 @@ registry_get_rid(struct registry *reg, unsigned long rid,
 	memset(res, 0, sizeof *res);
 	r = redisCommand(reg->c, "HGET %sr:%lu %lu", reg->prefix,
 	    rid / REGISTRY_BUCKET, rid);
-	if (db_check(reg->c, r, cause) != 0)
+	if (rblock_check(reg->c, r, cause) != 0)
 		goto fail;
 	if (r->type != REDIS_REPLY_STRING) {
 		freeReplyObject(r);
@@ -323,7 +323,7 @@ registry_get_rid(struct registry *reg, unsigned long rid,
 	freeReplyObject(r);
 	r = redisCommand(reg->c, "HEXISTS %soptout %s", reg->prefix,
 	    res->phone);
-	if (db_check(reg->c, r, cause) != 0)
+	if (rblock_check(reg->c, r, cause) != 0)
 		goto fail;
 	res->optout = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
@@ -344,7 +344,7 @@ registry_get(struct registry *reg, const char *id, struct resident *res,
 	const char	*errstr;
 
 	r = redisCommand(reg->c, "HGET %sres:ids %s", reg->prefix, id);
-	if (db_check(reg->c, r, cause) != 0) {
+	if (rblock_check(reg->c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);
@@ -424,7 +424,7 @@ registry_optout_list(struct registry *reg,
 	do {
 		r = redisCommand(reg->c, "HSCAN %soptout %s COUNT 1000",
 		    reg->prefix, cursor);
-		if (db_check(reg->c, r, cause) != 0) {
+		if (rblock_check(reg->c, r, cause) != 0) {
 			if (r != NULL)
 				freeReplyObject(r);
 			return (-1);
@@ -602,7 +602,7 @@ registry_district_counts(struct registry *reg, const char **codes, size_t n,
 		r = NULL;
 		if (redisGetReply(reg->c, (void **)&r) != REDIS_OK)
 			r = NULL;
-		if (!failed && db_check(reg->c, r, cause) != 0)
+		if (!failed && rblock_check(reg->c, r, cause) != 0)
 			failed = 1;
 		counts[i] = r != NULL ? registry_int(r) : 0;
 		if (r != NULL)
@@ -620,7 +620,7 @@ registry_total(struct registry *reg, long long *total, char **cause)
 	redisReply	*r;
 
 	r = redisCommand(reg->c, "BITCOUNT %sbm:all", reg->prefix);
-	if (db_check(reg->c, r, cause) != 0) {
+	if (rblock_check(reg->c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);
@@ -641,7 +641,7 @@ registry_districts_load(struct registry *reg, struct district_table *dt,
 	int		 progress;
 
 	r = redisCommand(reg->c, "HGETALL %sdistricts", reg->prefix);
-	if (db_check(reg->c, r, cause) != 0) {
+	if (rblock_check(reg->c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);
@@ -704,7 +704,7 @@ registry_district_put(struct registry *reg, const char *code,
 		r = NULL;
 		if (redisGetReply(reg->c, (void **)&r) != REDIS_OK)
 			r = NULL;
-		if (db_check(reg->c, r, cause) != 0) {
+		if (rblock_check(reg->c, r, cause) != 0) {
 			if (r != NULL)
 				freeReplyObject(r);
 			return (-1);

@@ -21,7 +21,7 @@
 
 #include "conf.h"
 #include "daemon.h"
-#include "db.h"
+#include "rblock.h"
 #include "log.h"
 #include "script.h"
 #include "rconn.h"

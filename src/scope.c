@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bevent.h"
+#include "broadcast.h"
 #include "conf.h"
 #include "scope.h"
 #include "xmalloc.h"
@@ -47,7 +47,7 @@ scope_group_id(const struct conf *conf, const char *g)
 
 /* 0 when the department may send the event; -1 with cause. */
 int
-scope_check(const struct bevent *ev, const struct conf *conf,
+scope_check(const struct broadcast *ev, const struct conf *conf,
     const struct conf_department *d, char **cause)
 {
 	const struct audience_query	*q = &ev->audience;
@@ -60,7 +60,7 @@ scope_check(const struct bevent *ev, const struct conf *conf,
 		    conf_prio_name(ev->priority));
 		return (-1);
 	}
-	if (ev->kind == BEVENT_CANCEL)
+	if (ev->kind == BROADCAST_CANCEL)
 		return (0);
 	if (d->ntemplates > 0 && !scope_has(d->templates, d->ntemplates,
 	    ev->template)) {

@@ -6,7 +6,7 @@
 #ifndef CIVICAST_SCOPE_H
 #define CIVICAST_SCOPE_H
 
-struct bevent;
+struct broadcast;
 struct conf;
 struct conf_department;
 
@@ -15,7 +15,7 @@ struct conf_department;
  * rule broken ("scope: department mzj may not send emergency messages
  * (departments.[].priorities)").
  */
-int	 scope_check(const struct bevent *, const struct conf *,
+int	 scope_check(const struct broadcast *, const struct conf *,
 	    const struct conf_department *, char **cause);
 
 #endif

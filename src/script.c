@@ -14,7 +14,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "db.h"
+#include "rblock.h"
 #include "log.h"
 #include "rconn.h"
 #include "script.h"
@@ -464,7 +464,7 @@ script_sync_load(redisContext *c, enum script_id id, char **cause)
 	redisReply	*r;
 
 	r = redisCommand(c, "SCRIPT LOAD %s", script_sources[id]);
-	if (db_check(c, r, cause) != 0) {
+	if (rblock_check(c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (-1);
@@ -511,7 +511,7 @@ script_eval_sync(redisContext *c, const char *prefix, enum script_id id,
 		}
 		break;
 	}
-	if (db_check(c, r, cause) != 0) {
+	if (rblock_check(c, r, cause) != 0) {
 		if (r != NULL)
 			freeReplyObject(r);
 		return (NULL);

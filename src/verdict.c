@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bevent.h"
+#include "broadcast.h"
 #include "buf.h"
 #include "conf.h"
 #include "district.h"
@@ -34,7 +34,7 @@ verdict_personal(const struct tmpl *t)
 }
 
 struct verdict_vars {
-	const struct bevent		*ev;
+	const struct broadcast		*ev;
 	const struct conf_department	*dept;
 	const char			*name;
 	const char			*district;
@@ -53,7 +53,7 @@ verdict_lookup(void *arg, const char *name)
 		return (v->dept->hotline);
 	if (strcmp(name, "department_name") == 0)
 		return (v->dept->name);
-	return (bevent_param(v->ev, name));
+	return (broadcast_param(v->ev, name));
 }
 
 /* The name to show for a resident's district ("" when none is known). */
@@ -82,7 +82,7 @@ verdict_district_name(const struct district_table *dt, const char *code)
  * department's fields.  -1 with cause.
  */
 int
-verdict_render(const struct tmpl *t, const struct bevent *ev,
+verdict_render(const struct tmpl *t, const struct broadcast *ev,
     const struct conf_department *dept, const struct district_table *dt,
     const char *name, const char *district, struct buf *out, char **cause)
 {
@@ -98,20 +98,20 @@ verdict_render(const struct tmpl *t, const struct bevent *ev,
 
 /* The replay window on `sent`, then the department's scope. */
 static int
-verdict_trust(const struct bevent *ev, const struct conf *conf,
+verdict_trust(const struct broadcast *ev, const struct conf *conf,
     const struct conf_department *d, time_t now, char **cause)
 {
 	char	when[40];
 
 	if (ev->sent < now - conf->max_age) {
 		xasprintf(cause, "sent: %s is more than %d s ago "
-		    "(security.max_age): a replay?", bevent_time_format(
+		    "(security.max_age): a replay?", broadcast_time_format(
 		    ev->sent, when, sizeof when), conf->max_age);
 		return (-1);
 	}
 	if (ev->sent > now + conf->max_ahead) {
 		xasprintf(cause, "sent: %s is more than %d s ahead "
-		    "(security.max_ahead)", bevent_time_format(ev->sent,
+		    "(security.max_ahead)", broadcast_time_format(ev->sent,
 		    when, sizeof when), conf->max_ahead);
 		return (-1);
 	}
@@ -122,7 +122,7 @@ verdict_trust(const struct bevent *ev, const struct conf *conf,
 int
 verdict_event(const char *json, size_t len, const struct conf *conf,
     const struct district_table *dt, const struct tmpl_set *tmpls,
-    time_t now, verdict_auth_cb *auth, void *arg, struct bevent *ev,
+    time_t now, verdict_auth_cb *auth, void *arg, struct broadcast *ev,
     struct buf *text, int *personal, char **cause)
 {
 	const struct conf_department	*dept;
@@ -133,13 +133,13 @@ verdict_event(const char *json, size_t len, const struct conf *conf,
 	size_t				 worst, i;
 
 	*personal = 0;
-	if (len > BEVENT_MAX_JSON) {
-		xasprintf(cause, "event: larger than %d bytes", BEVENT_MAX_JSON);
+	if (len > BROADCAST_MAX_JSON) {
+		xasprintf(cause, "event: larger than %d bytes", BROADCAST_MAX_JSON);
 		return (-1);
 	}
-	if (bevent_parse(json, len, ev, cause) != 0)
+	if (broadcast_parse(json, len, ev, cause) != 0)
 		return (-1);
-	if (bevent_check(ev, conf, dt, tmpls, now, cause) != 0)
+	if (broadcast_check(ev, conf, dt, tmpls, now, cause) != 0)
 		goto fail;
 	dept = conf_department_find(conf, ev->department);
 	/* Who sent it before what it asks: no scope hints to a forger. */
@@ -147,7 +147,7 @@ verdict_event(const char *json, size_t len, const struct conf *conf,
 		goto fail;
 	if (verdict_trust(ev, conf, dept, now, cause) != 0)
 		goto fail;
-	if (ev->kind == BEVENT_CANCEL)
+	if (ev->kind == BROADCAST_CANCEL)
 		return (0);
 	t = tmpl_find(tmpls, ev->template);
 	*personal = verdict_personal(t);
@@ -180,13 +180,13 @@ verdict_event(const char *json, size_t len, const struct conf *conf,
 	return (0);
 
 fail:
-	bevent_free(ev);
+	broadcast_free(ev);
 	return (-1);
 }
 
 /* What happens once the audience is counted. */
 enum verdict_gate
-verdict_audience(const struct bevent *ev, const struct conf *conf,
+verdict_audience(const struct broadcast *ev, const struct conf *conf,
     const struct conf_department *d, long long targeted, int approved,
     char **cause)
 {

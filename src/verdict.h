@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
-struct bevent;
+struct broadcast;
 struct buf;
 struct conf;
 struct conf_department;
@@ -37,7 +37,7 @@ typedef int	verdict_auth_cb(void *arg, const struct conf_department *,
 /*
  * Everything civicastd checks of an event before its audience is
  * counted, in the daemon's order: size and syntax, the contract and the
- * configuration (bevent_check), authenticity (auth, skipped for NULL),
+ * configuration (broadcast_check), authenticity (auth, skipped for NULL),
  * the replay window on `sent` (security.max_age, max_ahead), the
  * department's scope; then the text that does not depend on the
  * recipient, signature first, rendered into text with its worst case
@@ -46,7 +46,7 @@ typedef int	verdict_auth_cb(void *arg, const struct conf_department *,
  */
 int	 verdict_event(const char *json, size_t len, const struct conf *,
 	    const struct district_table *, const struct tmpl_set *,
-	    time_t now, verdict_auth_cb *auth, void *arg, struct bevent *ev,
+	    time_t now, verdict_auth_cb *auth, void *arg, struct broadcast *ev,
 	    struct buf *text, int *personal, char **cause);
 
 struct tmpl;
@@ -57,7 +57,7 @@ int	 verdict_personal(const struct tmpl *);
  * into out: the template with the event's parameters and the
  * department's fields.  -1 with cause (a missing value, over out's cap).
  */
-int	 verdict_render(const struct tmpl *, const struct bevent *,
+int	 verdict_render(const struct tmpl *, const struct broadcast *,
 	    const struct conf_department *, const struct district_table *,
 	    const char *name, const char *district, struct buf *out,
 	    char **cause);
@@ -77,9 +77,9 @@ enum verdict_gate {
  * approval_emergency_fast is set.  *cause says why for every outcome
  * but VERDICT_GO (NULL then); the caller frees it.
  */
-enum verdict_gate verdict_audience(const struct bevent *, const struct conf *,
-	    const struct conf_department *, long long targeted, int approved,
-	    char **cause);
+enum verdict_gate verdict_audience(const struct broadcast *,
+	    const struct conf *, const struct conf_department *,
+	    long long targeted, int approved, char **cause);
 /* "go", "review", "hold" or "reject". */
 const char	*verdict_gate_name(enum verdict_gate);
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "bevent.h"
+#include "broadcast.h"
 #include "conf.h"
 #include "scope.h"
 
@@ -32,7 +32,7 @@ static char *star[] = { (char *)"*" };
 struct fix {
 	struct conf		conf;
 	struct conf_department	d;
-	struct bevent		ev;
+	struct broadcast		ev;
 	char		       *qg[4];
 	char		       *qd[4];
 };
@@ -47,7 +47,7 @@ setup(void **state)
 	f.conf.ngroups = 3;
 	f.d.id = (char *)"mzj";
 	f.d.priorities = PRIO_BIT(PRIO_ROUTINE) | PRIO_BIT(PRIO_URGENT);
-	f.ev.kind = BEVENT_ALERT;
+	f.ev.kind = BROADCAST_ALERT;
 	f.ev.priority = PRIO_ROUTINE;
 	f.ev.template = (char *)"subsidy_notice";
 	f.ev.audience.groups = f.qg;
@@ -96,7 +96,7 @@ test_priorities(void **state)
 	expect_fail(f, "scope: department mzj may not send emergency "
 	    "messages (departments.[].priorities)");
 	/* A cancel is checked for its priority too, and for nothing else. */
-	f->ev.kind = BEVENT_CANCEL;
+	f->ev.kind = BROADCAST_CANCEL;
 	expect_fail(f, "scope: department mzj may not send emergency "
 	    "messages (departments.[].priorities)");
 	f->d.priorities = PRIO_BIT(PRIO_EMERGENCY);
@@ -106,7 +106,7 @@ test_priorities(void **state)
 	f->d.groups = dgroups;
 	f->d.ngroups = 2;
 	expect_ok(f);
-	f->ev.kind = BEVENT_UPDATE;
+	f->ev.kind = BROADCAST_UPDATE;
 	f->ev.template = (char *)"heat_warning";
 	expect_fail(f, "scope: department mzj may not use template "
 	    "'heat_warning' (departments.[].templates)");

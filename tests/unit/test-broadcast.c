@@ -1,5 +1,5 @@
 /*
- * test-bevent.c: the event contract (docs/events.md), parse and check.
+ * test-broadcast.c: the event contract (docs/events.md), parse and check.
  */
 #include "compat.h"
 
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "bevent.h"
+#include "broadcast.h"
 #include "buf.h"
 #include "conf.h"
 #include "district.h"
@@ -77,7 +77,7 @@ setup(void **state)
 {
 	struct conf_errors	 errs;
 	const char		*top;
-	char			 dir[] = "/tmp/test-bevent.XXXXXX";
+	char			 dir[] = "/tmp/test-broadcast.XXXXXX";
 	char			*path, *cause = NULL;
 	FILE			*f;
 
@@ -120,7 +120,7 @@ setup(void **state)
 	}
 	free(path);
 
-	if (bevent_time_parse("2026-11-27T16:05:00+08:00", &now) != 0)
+	if (broadcast_time_parse("2026-11-27T16:05:00+08:00", &now) != 0)
 		return (-1);
 	return (0);
 }
@@ -173,17 +173,17 @@ mutate(const char *text, const char *path, const char *value)
 static void
 expect_parsed(const char *text, const char *want)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL;
 	int		 rc;
 
-	rc = bevent_parse(text, strlen(text), &ev, &cause);
+	rc = broadcast_parse(text, strlen(text), &ev, &cause);
 	if (want == NULL) {
 		if (rc != 0)
 			print_error("unexpected: %s\n", cause);
 		assert_int_equal(rc, 0);
 		assert_null(cause);
-		bevent_free(&ev);
+		broadcast_free(&ev);
 		return;
 	}
 	if (rc == 0)
@@ -200,16 +200,16 @@ expect_parsed(const char *text, const char *want)
 static void
 expect_check_at(const char *text, time_t t, const char *want)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL;
 	int		 rc;
 
-	rc = bevent_parse(text, strlen(text), &ev, &cause);
+	rc = broadcast_parse(text, strlen(text), &ev, &cause);
 	if (rc != 0)
 		print_error("parse: %s\n", cause);
 	assert_int_equal(rc, 0);
-	rc = bevent_check(&ev, conf, dt, ts, t, &cause);
-	bevent_free(&ev);
+	rc = broadcast_check(&ev, conf, dt, ts, t, &cause);
+	broadcast_free(&ev);
 	if (want == NULL) {
 		if (rc != 0)
 			print_error("unexpected: %s\n", cause);
@@ -261,22 +261,22 @@ at(const char *s)
 {
 	time_t	t;
 
-	assert_int_equal(bevent_time_parse(s, &t), 0);
+	assert_int_equal(broadcast_time_parse(s, &t), 0);
 	return (t);
 }
 
 static void
 test_example(void **state)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL;
 
-	assert_int_equal(bevent_parse(example, strlen(example), &ev, &cause),
+	assert_int_equal(broadcast_parse(example, strlen(example), &ev, &cause),
 	    0);
 	assert_string_equal(ev.id, "mzj-2026-0042");
 	assert_string_equal(ev.department, "mzj");
 	assert_int_equal(ev.sent, 1795766700);	/* 08:05:00Z */
-	assert_int_equal(ev.kind, BEVENT_ALERT);
+	assert_int_equal(ev.kind, BROADCAST_ALERT);
 	assert_null(ev.references);
 	assert_string_equal(ev.category, "subsidy");
 	assert_int_equal(ev.priority, PRIO_ROUTINE);
@@ -289,35 +289,35 @@ test_example(void **state)
 	assert_int_equal(ev.audience.nexclude, 0);
 	assert_string_equal(ev.template, "subsidy_notice");
 	assert_int_equal(ev.nparams, 4);
-	assert_string_equal(bevent_param(&ev, "effective_date"), "12月1日");
-	assert_null(bevent_param(&ev, "date"));
+	assert_string_equal(broadcast_param(&ev, "effective_date"), "12月1日");
+	assert_null(broadcast_param(&ev, "date"));
 	assert_int_equal(ev.not_before, at("2026-11-28T00:00:00Z"));
 	assert_int_equal(ev.expires, at("2026-12-04T16:00:00Z"));
-	assert_int_equal(bevent_check(&ev, conf, dt, ts, now, &cause), 0);
+	assert_int_equal(broadcast_check(&ev, conf, dt, ts, now, &cause), 0);
 	assert_null(cause);
-	bevent_free(&ev);
+	broadcast_free(&ev);
 	assert_null(ev.id);
 }
 
 static void
 test_kinds(void **state)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL, *text;
 
-	assert_string_equal(bevent_kind_name(BEVENT_ALERT), "alert");
-	assert_string_equal(bevent_kind_name(BEVENT_UPDATE), "update");
-	assert_string_equal(bevent_kind_name(BEVENT_CANCEL), "cancel");
+	assert_string_equal(broadcast_kind_name(BROADCAST_ALERT), "alert");
+	assert_string_equal(broadcast_kind_name(BROADCAST_UPDATE), "update");
+	assert_string_equal(broadcast_kind_name(BROADCAST_CANCEL), "cancel");
 
 	/* A cancel: no template, params, audience or times. */
-	assert_int_equal(bevent_parse(cancel, strlen(cancel), &ev, &cause),
+	assert_int_equal(broadcast_parse(cancel, strlen(cancel), &ev, &cause),
 	    0);
-	assert_int_equal(ev.kind, BEVENT_CANCEL);
+	assert_int_equal(ev.kind, BROADCAST_CANCEL);
 	assert_string_equal(ev.references, "mzj-2026-0042");
 	assert_null(ev.template);
 	assert_int_equal(ev.expires, 0);
-	assert_int_equal(bevent_check(&ev, conf, dt, ts, now, &cause), 0);
-	bevent_free(&ev);
+	assert_int_equal(broadcast_check(&ev, conf, dt, ts, now, &cause), 0);
+	broadcast_free(&ev);
 	expect_mutated(cancel, "template", "\"subsidy_notice\"",
 	    "template: not allowed in a cancel");
 	expect_mutated(cancel, "audience", "{}",
@@ -357,23 +357,23 @@ test_kinds(void **state)
 static void
 test_emergency(void **state)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL;
 
-	assert_int_equal(bevent_parse(emergency, strlen(emergency), &ev,
+	assert_int_equal(broadcast_parse(emergency, strlen(emergency), &ev,
 	    &cause), 0);
 	assert_int_equal(ev.priority, PRIO_EMERGENCY);
 	assert_int_equal(ev.audience.ngroups, 0);
 	assert_int_equal(ev.audience.ignore_optout, 1);
 	assert_int_equal(ev.not_before, 0);
-	assert_int_equal(bevent_check(&ev, conf, dt, ts, now, &cause), 0);
-	bevent_free(&ev);
+	assert_int_equal(broadcast_check(&ev, conf, dt, ts, now, &cause), 0);
+	broadcast_free(&ev);
 }
 
 static void
 test_parse_rejects(void **state)
 {
-	char	long_id[BEVENT_MAX_ID + 2], *v;
+	char	long_id[BROADCAST_MAX_ID + 2], *v;
 
 	memset(long_id, 'a', sizeof long_id);
 	long_id[0] = '"';
@@ -462,19 +462,19 @@ test_params_limits(void **state)
 	char		*text, *v;
 	int		 i;
 
-	v = xmalloc(BEVENT_MAX_PARAM_VALUE + 4);
+	v = xmalloc(BROADCAST_MAX_PARAM_VALUE + 4);
 	v[0] = '"';
-	memset(v + 1, 'x', BEVENT_MAX_PARAM_VALUE);
-	strlcpy(v + 1 + BEVENT_MAX_PARAM_VALUE, "\"", 2);
+	memset(v + 1, 'x', BROADCAST_MAX_PARAM_VALUE);
+	strlcpy(v + 1 + BROADCAST_MAX_PARAM_VALUE, "\"", 2);
 	expect_mutated(example, "params.title", v, NULL);
-	strlcpy(v + BEVENT_MAX_PARAM_VALUE, "xx\"", 4);
+	strlcpy(v + BROADCAST_MAX_PARAM_VALUE, "xx\"", 4);
 	expect_mutated(example, "params.title", v,
 	    "params.title: longer than 1024 bytes");
 	free(v);
 
 	buf_init(&b, 0);
 	buf_adds(&b, "{");
-	for (i = 0; i <= BEVENT_MAX_PARAMS; i++)
+	for (i = 0; i <= BROADCAST_MAX_PARAMS; i++)
 		buf_printf(&b, "%s\"p%d\": \"v\"", i ? ", " : "", i);
 	buf_adds(&b, "}");
 	text = mutate(example, "params", b.data);
@@ -486,7 +486,7 @@ test_params_limits(void **state)
 static void
 test_json_errors(void **state)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL, *big;
 	size_t		 len;
 
@@ -497,16 +497,16 @@ test_json_errors(void **state)
 	expect_parsed("", "JSON: line");
 
 	/* The size limit is on the bytes of the field, before parsing. */
-	len = BEVENT_MAX_JSON + 1;
+	len = BROADCAST_MAX_JSON + 1;
 	big = xmalloc(len);
 	memset(big, ' ', len);
-	assert_int_equal(bevent_parse(big, len, &ev, &cause), -1);
+	assert_int_equal(broadcast_parse(big, len, &ev, &cause), -1);
 	assert_string_equal(cause, "JSON: 16385 bytes, more than 16384");
 	free(cause);
 	free(big);
 
 	/* A NUL inside the field is not JSON. */
-	assert_int_equal(bevent_parse("{}\0{}", 5, &ev, &cause), -1);
+	assert_int_equal(broadcast_parse("{}\0{}", 5, &ev, &cause), -1);
 	assert_non_null(cause);
 	free(cause);
 }
@@ -569,22 +569,22 @@ test_check_rejects(void **state)
 	free(text);
 }
 
-/* bevent_check leaves the event as it was (it checks a copy). */
+/* broadcast_check leaves the event as it was (it checks a copy). */
 static void
 test_check_const(void **state)
 {
-	struct bevent	 ev;
+	struct broadcast	 ev;
 	char		*cause = NULL, *text;
 
 	text = mutate(example, "audience.groups",
 	    "[\"老年人\", \"elderly\", \"disabled\"]");
-	assert_int_equal(bevent_parse(text, strlen(text), &ev, &cause), 0);
+	assert_int_equal(broadcast_parse(text, strlen(text), &ev, &cause), 0);
 	free(text);
-	assert_int_equal(bevent_check(&ev, conf, dt, ts, now, &cause), 0);
+	assert_int_equal(broadcast_check(&ev, conf, dt, ts, now, &cause), 0);
 	assert_int_equal(ev.audience.ngroups, 3);
 	assert_string_equal(ev.audience.groups[0], "老年人");
 	assert_string_equal(ev.audience.groups[1], "elderly");
-	bevent_free(&ev);
+	broadcast_free(&ev);
 }
 
 static void
@@ -592,61 +592,61 @@ test_time_parse(void **state)
 {
 	time_t	t;
 
-	assert_int_equal(bevent_time_parse("1970-01-01T00:00:00Z", &t), 0);
+	assert_int_equal(broadcast_time_parse("1970-01-01T00:00:00Z", &t), 0);
 	assert_int_equal(t, 0);
-	assert_int_equal(bevent_time_parse("2026-11-27T08:05:00Z", &t), 0);
+	assert_int_equal(broadcast_time_parse("2026-11-27T08:05:00Z", &t), 0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27T08:05:00z", &t), 0);
+	assert_int_equal(broadcast_time_parse("2026-11-27T08:05:00z", &t), 0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27t16:05:00+08:00", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27t16:05:00+08:00", &t),
 	    0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27T02:35:00-05:30", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27T02:35:00-05:30", &t),
 	    0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27T08:05:00-00:00", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27T08:05:00-00:00", &t),
 	    0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00.999+08:00",
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00.999+08:00",
 	    &t), 0);
 	assert_int_equal(t, 1795766700);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00.1Z", &t), 0);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00.1Z", &t), 0);
 	assert_int_equal(t, 1795795500);
-	assert_int_equal(bevent_time_parse("2024-02-29T00:00:00Z", &t), 0);
+	assert_int_equal(broadcast_time_parse("2024-02-29T00:00:00Z", &t), 0);
 	assert_int_equal(t, 1709164800);
-	assert_int_equal(bevent_time_parse("2000-02-29T23:59:59+00:00", &t),
+	assert_int_equal(broadcast_time_parse("2000-02-29T23:59:59+00:00", &t),
 	    0);
 	assert_int_equal(t, 951868799);
-	assert_int_equal(bevent_time_parse("2026-12-31T23:59:59+14:00", &t),
+	assert_int_equal(broadcast_time_parse("2026-12-31T23:59:59+14:00", &t),
 	    0);
 	assert_int_equal(t, 1798761599 - 14 * 3600);
 
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05+08:00", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27 16:05:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-13-01T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-00-01T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-04-31T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-02-29T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("1900-02-29T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-01-00T00:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-12-31T23:59:60Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-12-31T24:00:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-12-31T23:60:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00.Z", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00+0800", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05+08:00", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27 16:05:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-13-01T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-00-01T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-04-31T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-02-29T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("1900-02-29T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-01-00T00:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-12-31T23:59:60Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-12-31T24:00:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-12-31T23:60:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00.Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00+0800", &t),
 	    -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00+08", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00+24:00", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00+08", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00+24:00", &t),
 	    -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00+08:60", &t),
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00+08:60", &t),
 	    -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00Z ", &t), -1);
-	assert_int_equal(bevent_time_parse("2026-11-27T16:05:00ZZ", &t), -1);
-	assert_int_equal(bevent_time_parse("+2026-11-27T16:05:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("２０２６-11-27T16:05:00Z", &t), -1);
-	assert_int_equal(bevent_time_parse("", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00Z ", &t), -1);
+	assert_int_equal(broadcast_time_parse("2026-11-27T16:05:00ZZ", &t), -1);
+	assert_int_equal(broadcast_time_parse("+2026-11-27T16:05:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("２０２６-11-27T16:05:00Z", &t), -1);
+	assert_int_equal(broadcast_time_parse("", &t), -1);
 }
 
 static void
@@ -655,21 +655,21 @@ test_time_format(void **state)
 	char	buf[64];
 	time_t	t;
 
-	assert_string_equal(bevent_time_format(1795766700, buf, sizeof buf),
+	assert_string_equal(broadcast_time_format(1795766700, buf, sizeof buf),
 	    "2026-11-27T16:05:00+08:00");
-	assert_int_equal(bevent_time_parse(buf, &t), 0);
+	assert_int_equal(broadcast_time_parse(buf, &t), 0);
 	assert_int_equal(t, 1795766700);
 
 	setenv("TZ", "XYZ5:30", 1);	/* POSIX: 5:30 west, -05:30 */
 	tzset();
-	assert_string_equal(bevent_time_format(1795766700, buf, sizeof buf),
+	assert_string_equal(broadcast_time_format(1795766700, buf, sizeof buf),
 	    "2026-11-27T02:35:00-05:30");
-	assert_int_equal(bevent_time_parse(buf, &t), 0);
+	assert_int_equal(broadcast_time_parse(buf, &t), 0);
 	assert_int_equal(t, 1795766700);
 
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	assert_string_equal(bevent_time_format(0, buf, sizeof buf),
+	assert_string_equal(broadcast_time_format(0, buf, sizeof buf),
 	    "1970-01-01T00:00:00+00:00");
 
 	setenv("TZ", "CST-8", 1);

@@ -1,5 +1,5 @@
 /*
- * sig.c: event signatures (HMAC-SHA256, OpenSSL's libcrypto).
+ * sign.c: event signatures (HMAC-SHA256, OpenSSL's libcrypto).
  */
 #include "compat.h"
 
@@ -12,20 +12,20 @@
 #include <openssl/hmac.h>
 
 #include "secret.h"
-#include "sig.h"
+#include "sign.h"
 #include "xmalloc.h"
 
 /* Write the signature of data into hex. */
 void
-sig_compute(const void *key, size_t keylen, const void *data, size_t len,
-    char hex[SIG_HEXLEN + 1])
+sign_compute(const void *key, size_t keylen, const void *data, size_t len,
+    char hex[SIGN_HEXLEN + 1])
 {
 	static const char	 digits[] = "0123456789abcdef";
 	unsigned char		 mac[EVP_MAX_MD_SIZE];
 	unsigned int		 maclen = 0, i;
 
 	HMAC(EVP_sha256(), key, (int)keylen, data, len, mac, &maclen);
-	for (i = 0; i < maclen && i < SIG_HEXLEN / 2; i++) {
+	for (i = 0; i < maclen && i < SIGN_HEXLEN / 2; i++) {
 		hex[i * 2] = digits[mac[i] >> 4];
 		hex[i * 2 + 1] = digits[mac[i] & 0xf];
 	}
@@ -35,21 +35,21 @@ sig_compute(const void *key, size_t keylen, const void *data, size_t len,
 
 /* Sign data with the key in path; -1 with cause. */
 int
-sig_sign_file(const char *path, const void *data, size_t len,
-    char hex[SIG_HEXLEN + 1], char **cause)
+sign_file(const char *path, const void *data, size_t len,
+    char hex[SIGN_HEXLEN + 1], char **cause)
 {
 	char	*key;
 	size_t	 keylen;
 
 	if (conf_secret_read_raw(path, &key, &keylen, cause) != 0)
 		return (-1);
-	if (keylen < SIG_KEY_MIN) {
+	if (keylen < SIGN_KEY_MIN) {
 		xasprintf(cause, "%s: a key must hold at least %d bytes",
-		    path, SIG_KEY_MIN);
+		    path, SIGN_KEY_MIN);
 		conf_secret_free(key, keylen);
 		return (-1);
 	}
-	sig_compute(key, keylen, data, len, hex);
+	sign_compute(key, keylen, data, len, hex);
 	conf_secret_free(key, keylen);
 	return (0);
 }
@@ -60,20 +60,20 @@ sig_sign_file(const char *path, const void *data, size_t len,
  * with cause when the key cannot be used.
  */
 int
-sig_verify_file(const char *path, const void *data, size_t len,
+sign_verify_file(const char *path, const void *data, size_t len,
     const char *sig, size_t siglen, char **cause)
 {
-	char	hex[SIG_HEXLEN + 1];
+	char	hex[SIGN_HEXLEN + 1];
 	int	rc;
 
-	if (sig_sign_file(path, data, len, hex, cause) != 0)
+	if (sign_file(path, data, len, hex, cause) != 0)
 		return (-1);
 	/*
 	 * Every one of the 64 characters, in constant time (no timing hint
 	 * to a forger), and exactly 64 of them: lowercase hex only, so
 	 * "AB" is not "ab".
 	 */
-	rc = siglen == SIG_HEXLEN && CRYPTO_memcmp(hex, sig, SIG_HEXLEN) == 0 ?
+	rc = siglen == SIGN_HEXLEN && CRYPTO_memcmp(hex, sig, SIGN_HEXLEN) == 0 ?
 	    0 : 1;
 	explicit_bzero(hex, sizeof hex);
 	return (rc);

@@ -1,5 +1,5 @@
 /*
- * test-sig.c: event signatures: HMAC-SHA256 against the RFC 4231
+ * test-sign.c: event signatures: HMAC-SHA256 against the RFC 4231
  * vectors, and a check that refuses every signature but the exact one
  * (one character off at the start, middle or end, truncated, longer,
  * upper-case, another key's, empty).
@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "sig.h"
+#include "sign.h"
 
 /* RFC 4231 test case 2: key "Jefe". */
 #define TC2_DATA	"what do ya want for nothing?"
@@ -67,7 +67,7 @@ setup(void **state)
 	k = calloc(1, sizeof *k);
 	if (k == NULL)
 		return (-1);
-	snprintf(k->dir, sizeof k->dir, "%s/test-sig.XXXXXX",
+	snprintf(k->dir, sizeof k->dir, "%s/test-sign.XXXXXX",
 	    tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
 	if (mkdtemp(k->dir) == NULL)
 		return (-1);
@@ -75,7 +75,7 @@ setup(void **state)
 	snprintf(k->short_key, sizeof k->short_key, "%s/short.key", k->dir);
 	snprintf(k->open_key, sizeof k->open_key, "%s/open.key", k->dir);
 	write_key(k->aa, 0xaa, AA_LEN, 0600);
-	write_key(k->short_key, 0xaa, SIG_KEY_MIN - 1, 0600);
+	write_key(k->short_key, 0xaa, SIGN_KEY_MIN - 1, 0600);
 	write_key(k->open_key, 0xaa, AA_LEN, 0644);
 	*state = k;
 	return (0);
@@ -94,14 +94,14 @@ teardown(void **state)
 	return (0);
 }
 
-/* sig_verify_file over a NUL-terminated signature. */
+/* sign_verify_file over a NUL-terminated signature. */
 static int
 verify(struct keys *k, const char *data, const char *sig)
 {
 	char	*cause = NULL;
 	int	 rc;
 
-	rc = sig_verify_file(k->aa, data, strlen(data), sig, strlen(sig),
+	rc = sign_verify_file(k->aa, data, strlen(data), sig, strlen(sig),
 	    &cause);
 	assert_null(cause);
 	return (rc);
@@ -111,27 +111,27 @@ static void
 test_compute_rfc4231(void **state)
 {
 	unsigned char	key[AA_LEN];
-	char		hex[SIG_HEXLEN + 1];
+	char		hex[SIGN_HEXLEN + 1];
 
 	(void)state;
-	sig_compute("Jefe", 4, TC2_DATA, strlen(TC2_DATA), hex);
+	sign_compute("Jefe", 4, TC2_DATA, strlen(TC2_DATA), hex);
 	assert_string_equal(hex, TC2_SIG);
 	memset(key, 0xaa, sizeof key);
-	sig_compute(key, sizeof key, TC6_DATA, strlen(TC6_DATA), hex);
+	sign_compute(key, sizeof key, TC6_DATA, strlen(TC6_DATA), hex);
 	assert_string_equal(hex, TC6_SIG);
-	assert_int_equal(strlen(hex), SIG_HEXLEN);
+	assert_int_equal(strlen(hex), SIGN_HEXLEN);
 }
 
 static void
 test_sign_file(void **state)
 {
 	struct keys	*k = *state;
-	char		 hex[SIG_HEXLEN + 1], *cause = NULL;
+	char		 hex[SIGN_HEXLEN + 1], *cause = NULL;
 
-	assert_int_equal(sig_sign_file(k->aa, TC6_DATA, strlen(TC6_DATA),
+	assert_int_equal(sign_file(k->aa, TC6_DATA, strlen(TC6_DATA),
 	    hex, &cause), 0);
 	assert_string_equal(hex, TC6_SIG);
-	assert_int_equal(sig_sign_file(k->aa, TC2_DATA, strlen(TC2_DATA),
+	assert_int_equal(sign_file(k->aa, TC2_DATA, strlen(TC2_DATA),
 	    hex, &cause), 0);
 	assert_string_equal(hex, TC2_AA_SIG);
 }
@@ -165,11 +165,11 @@ test_verify_one_off(void **state)
 	size_t		 i;
 
 	one_off(k, 0);			/* start */
-	one_off(k, SIG_HEXLEN / 2);	/* middle */
-	one_off(k, SIG_HEXLEN / 2 - 1);
-	one_off(k, SIG_HEXLEN - 1);	/* end */
+	one_off(k, SIGN_HEXLEN / 2);	/* middle */
+	one_off(k, SIGN_HEXLEN / 2 - 1);
+	one_off(k, SIGN_HEXLEN - 1);	/* end */
 	/* Every position: a check that skips any part of it fails here. */
-	for (i = 0; i < SIG_HEXLEN; i++)
+	for (i = 0; i < SIGN_HEXLEN; i++)
 		one_off(k, i);
 }
 
@@ -177,28 +177,28 @@ static void
 test_verify_length(void **state)
 {
 	struct keys	*k = *state;
-	char		 sig[SIG_HEXLEN + 2], *cause = NULL;
+	char		 sig[SIGN_HEXLEN + 2], *cause = NULL;
 
 	/* Truncated: the right first 63, 32 and 1 characters. */
 	strlcpy(sig, TC6_SIG, sizeof sig);
-	sig[SIG_HEXLEN - 1] = '\0';
+	sig[SIGN_HEXLEN - 1] = '\0';
 	assert_int_equal(verify(k, TC6_DATA, sig), 1);
-	sig[SIG_HEXLEN / 2] = '\0';
+	sig[SIGN_HEXLEN / 2] = '\0';
 	assert_int_equal(verify(k, TC6_DATA, sig), 1);
 	sig[1] = '\0';
 	assert_int_equal(verify(k, TC6_DATA, sig), 1);
 	/* Truncated, the length given as 64 (what follows is a NUL). */
 	strlcpy(sig, TC6_SIG, sizeof sig);
-	sig[SIG_HEXLEN - 1] = '\0';
-	assert_int_equal(sig_verify_file(k->aa, TC6_DATA, strlen(TC6_DATA),
-	    sig, SIG_HEXLEN, &cause), 1);
+	sig[SIGN_HEXLEN - 1] = '\0';
+	assert_int_equal(sign_verify_file(k->aa, TC6_DATA, strlen(TC6_DATA),
+	    sig, SIGN_HEXLEN, &cause), 1);
 	/* Longer: the right 64 and one more. */
 	strlcpy(sig, TC6_SIG, sizeof sig);
 	strlcat(sig, "0", sizeof sig);
 	assert_int_equal(verify(k, TC6_DATA, sig), 1);
 	/* Empty. */
 	assert_int_equal(verify(k, TC6_DATA, ""), 1);
-	assert_int_equal(sig_verify_file(k->aa, TC6_DATA, strlen(TC6_DATA),
+	assert_int_equal(sign_verify_file(k->aa, TC6_DATA, strlen(TC6_DATA),
 	    NULL, 0, &cause), 1);
 	assert_null(cause);
 }
@@ -217,7 +217,7 @@ test_verify_case(void **state)
 	assert_int_equal(verify(k, TC6_DATA, sig), 1);
 	/* Only the last letter upper-case. */
 	strlcpy(sig, TC6_SIG, sizeof sig);
-	for (i = SIG_HEXLEN; i-- > 0;)
+	for (i = SIGN_HEXLEN; i-- > 0;)
 		if (sig[i] >= 'a' && sig[i] <= 'f') {
 			sig[i] = sig[i] - 'a' + 'A';
 			break;
@@ -238,8 +238,8 @@ test_verify_other_key_or_data(void **state)
 	assert_int_equal(verify(k, "Test Using Larger Than Block-Size Key - "
 	    "Hash Key first", TC6_SIG), 1);
 	/* The data without its last byte. */
-	assert_int_equal(sig_verify_file(k->aa, TC6_DATA,
-	    strlen(TC6_DATA) - 1, TC6_SIG, SIG_HEXLEN, &cause), 1);
+	assert_int_equal(sign_verify_file(k->aa, TC6_DATA,
+	    strlen(TC6_DATA) - 1, TC6_SIG, SIGN_HEXLEN, &cause), 1);
 	assert_null(cause);
 }
 
@@ -249,20 +249,20 @@ test_bad_keys(void **state)
 	struct keys	*k = *state;
 	char		*cause = NULL;
 
-	assert_int_equal(sig_verify_file(k->short_key, TC6_DATA,
-	    strlen(TC6_DATA), TC6_SIG, SIG_HEXLEN, &cause), -1);
+	assert_int_equal(sign_verify_file(k->short_key, TC6_DATA,
+	    strlen(TC6_DATA), TC6_SIG, SIGN_HEXLEN, &cause), -1);
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "at least 32 bytes"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(sig_verify_file(k->open_key, TC6_DATA,
-	    strlen(TC6_DATA), TC6_SIG, SIG_HEXLEN, &cause), -1);
+	assert_int_equal(sign_verify_file(k->open_key, TC6_DATA,
+	    strlen(TC6_DATA), TC6_SIG, SIGN_HEXLEN, &cause), -1);
 	assert_non_null(cause);
 	assert_non_null(strstr(cause, "mode 0644"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(sig_verify_file("/nonexistent/key", TC6_DATA,
-	    strlen(TC6_DATA), TC6_SIG, SIG_HEXLEN, &cause), -1);
+	assert_int_equal(sign_verify_file("/nonexistent/key", TC6_DATA,
+	    strlen(TC6_DATA), TC6_SIG, SIGN_HEXLEN, &cause), -1);
 	assert_non_null(cause);
 	free(cause);
 }

@@ -1,5 +1,5 @@
 /*
- * db.c: synchronous connections to Redis for the CLI and start-up checks.
+ * rblock.c: synchronous connections to Redis for the CLI and start-up checks.
  */
 #include "compat.h"
 
@@ -11,14 +11,14 @@
 #include <hiredis/hiredis.h>
 
 #include "conf.h"
-#include "db.h"
+#include "rblock.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
 /* Where conf says Redis is, for messages. */
 const char *
-db_where(const struct conf *conf)
+rblock_where(const struct conf *conf)
 {
 	static char	where[512];
 
@@ -32,7 +32,7 @@ db_where(const struct conf *conf)
 
 /* Check a reply: -1 with *cause when missing or an error reply. */
 int
-db_check(redisContext *c, redisReply *r, char **cause)
+rblock_check(redisContext *c, redisReply *r, char **cause)
 {
 	if (r == NULL) {
 		xasprintf(cause, "redis: %s", c->errstr[0] != '\0' ?
@@ -64,7 +64,7 @@ db_auth(redisContext *c, const struct conf *conf, char **cause)
 	else
 		r = redisCommand(c, "AUTH %b", secret, len);
 	conf_secret_free(secret, len);
-	rc = db_check(c, r, cause);
+	rc = rblock_check(c, r, cause);
 	if (r != NULL)
 		freeReplyObject(r);
 	return (rc);
@@ -72,7 +72,7 @@ db_auth(redisContext *c, const struct conf *conf, char **cause)
 
 /* Connect synchronously as conf says; NULL with *cause on failure. */
 redisContext *
-db_connect(const struct conf *conf, char **cause)
+rblock_connect(const struct conf *conf, char **cause)
 {
 	redisContext	*c;
 	redisReply	*r;
@@ -86,11 +86,11 @@ db_connect(const struct conf *conf, char **cause)
 		c = redisConnectWithTimeout(conf->redis_host, conf->redis_port,
 		    tv);
 	if (c == NULL) {
-		xasprintf(cause, "redis %s: out of memory", db_where(conf));
+		xasprintf(cause, "redis %s: out of memory", rblock_where(conf));
 		return (NULL);
 	}
 	if (c->err) {
-		xasprintf(cause, "redis %s: %s", db_where(conf), c->errstr);
+		xasprintf(cause, "redis %s: %s", rblock_where(conf), c->errstr);
 		redisFree(c);
 		return (NULL);
 	}
@@ -104,10 +104,10 @@ db_connect(const struct conf *conf, char **cause)
 	    !util_is_loopback(conf->redis_host))
 		log_warnx("redis %s: connecting without a password to a "
 		    "non-loopback address; set redis.password_file",
-		    db_where(conf));
+		    rblock_where(conf));
 	if (conf->redis_db != 0) {
 		r = redisCommand(c, "SELECT %d", conf->redis_db);
-		if (db_check(c, r, cause) != 0) {
+		if (rblock_check(c, r, cause) != 0) {
 			if (r != NULL)
 				freeReplyObject(r);
 			redisFree(c);

@@ -1,8 +1,8 @@
 /*
- * bevent.c: parse and check a department's broadcast event (pure).
+ * broadcast.c: parse and check a department's broadcast event (pure).
  *
- * bevent_parse() looks at the event field alone: JSON syntax, types,
- * required fields, shapes and limits.  bevent_check() looks at what the
+ * broadcast_parse() looks at the event field alone: JSON syntax, types,
+ * required fields, shapes and limits.  broadcast_check() looks at what the
  * event names: the department, groups, districts, template and its
  * parameters, and the times against the clock.  Both stop at the first
  * problem and name its field, so a publisher can fix it from the
@@ -18,39 +18,39 @@
 #include <jansson.h>
 
 #include "audience.h"
-#include "bevent.h"
+#include "broadcast.h"
 #include "conf.h"
 #include "district.h"
 #include "tmpl.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define BEVENT_MAX_NAME		32	/* department, template, category */
-#define BEVENT_MAX_GROUP	64	/* bytes of a group id or name */
-#define BEVENT_MAX_QUOTE	64	/* longest value echoed in a cause */
+#define BROADCAST_MAX_NAME		32	/* department, template, category */
+#define BROADCAST_MAX_GROUP	64	/* bytes of a group id or name */
+#define BROADCAST_MAX_QUOTE	64	/* longest value echoed in a cause */
 
-static const char *bevent_kind_names[] = { "alert", "update", "cancel" };
+static const char *broadcast_kind_names[] = { "alert", "update", "cancel" };
 
 /* Every key the contract knows, top level and inside "audience". */
-static const char *bevent_keys[] = {
+static const char *broadcast_keys[] = {
 	"id", "department", "sent", "kind", "references", "category",
 	"priority", "audience", "template", "params", "not_before", "expires",
 	"publisher"
 };
-static const char *bevent_audience_keys[] = {
+static const char *broadcast_audience_keys[] = {
 	"groups", "match", "districts", "exclude_districts"
 };
 
 /* 1 when s may be echoed back in a cause: short, UTF-8, no controls. */
 static int
-bevent_quotable(const char *s)
+broadcast_quotable(const char *s)
 {
-	return (strlen(s) <= BEVENT_MAX_QUOTE && util_utf8_clean(s));
+	return (strlen(s) <= BROADCAST_MAX_QUOTE && util_utf8_clean(s));
 }
 
 /* 1 when s looks like a user name: 1 to 32 of [A-Za-z0-9._-]. */
 static int
-bevent_user_ok(const char *s)
+broadcast_user_ok(const char *s)
 {
 	size_t	i;
 
@@ -62,12 +62,12 @@ bevent_user_ok(const char *s)
 			continue;
 		return (0);
 	}
-	return (i > 0 && i <= BEVENT_MAX_PUBLISHER);
+	return (i > 0 && i <= BROADCAST_MAX_PUBLISHER);
 }
 
 /* 1 when s is 1 to max bytes of [a-z0-9_] (and '-' when dash is set). */
 static int
-bevent_name_ok(const char *s, size_t max, int dash)
+broadcast_name_ok(const char *s, size_t max, int dash)
 {
 	size_t	i;
 
@@ -83,7 +83,7 @@ bevent_name_ok(const char *s, size_t max, int dash)
 
 /* Check an event id (id or references); -1 with cause. */
 static int
-bevent_id_ok(const char *what, const char *s, char **cause)
+broadcast_id_ok(const char *what, const char *s, char **cause)
 {
 	size_t	i, len = strlen(s);
 
@@ -91,9 +91,9 @@ bevent_id_ok(const char *what, const char *s, char **cause)
 		xasprintf(cause, "%s: empty", what);
 		return (-1);
 	}
-	if (len > BEVENT_MAX_ID) {
+	if (len > BROADCAST_MAX_ID) {
 		xasprintf(cause, "%s: longer than %d bytes", what,
-		    BEVENT_MAX_ID);
+		    BROADCAST_MAX_ID);
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
@@ -108,7 +108,7 @@ bevent_id_ok(const char *what, const char *s, char **cause)
 
 /* Days from 1970-01-01 to a proleptic Gregorian date. */
 static long long
-bevent_days(long long y, int m, int d)
+broadcast_days(long long y, int m, int d)
 {
 	long long	era, yoe, doy, doe;
 
@@ -122,7 +122,7 @@ bevent_days(long long y, int m, int d)
 
 /* Number of days in a month. */
 static int
-bevent_mdays(int y, int m)
+broadcast_mdays(int y, int m)
 {
 	static const int	mdays[] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
@@ -135,7 +135,7 @@ bevent_mdays(int y, int m)
 
 /* Read n digits at s into *v; -1 unless all n are digits. */
 static int
-bevent_digits(const char *s, int n, int *v)
+broadcast_digits(const char *s, int n, int *v)
 {
 	int	i;
 
@@ -154,15 +154,15 @@ bevent_digits(const char *s, int n, int *v)
  * are counted into seconds and the offset subtracted.
  */
 static int
-bevent_time_parse1(const char *s, time_t *t, const char **why)
+broadcast_time_parse1(const char *s, time_t *t, const char **why)
 {
 	const char	*p;
 	long long	 secs;
 	int		 y, mo, d, h, mi, sec, oh, om, sign;
 
-	if (bevent_digits(s, 4, &y) != 0 || s[4] != '-' ||
-	    bevent_digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
-	    bevent_digits(s + 8, 2, &d) != 0) {
+	if (broadcast_digits(s, 4, &y) != 0 || s[4] != '-' ||
+	    broadcast_digits(s + 5, 2, &mo) != 0 || s[7] != '-' ||
+	    broadcast_digits(s + 8, 2, &d) != 0) {
 		*why = "date not YYYY-MM-DD";
 		return (-1);
 	}
@@ -170,8 +170,8 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 		*why = "no 'T' between date and time";
 		return (-1);
 	}
-	if (bevent_digits(s + 11, 2, &h) != 0 || s[13] != ':' ||
-	    bevent_digits(s + 14, 2, &mi) != 0) {
+	if (broadcast_digits(s + 11, 2, &h) != 0 || s[13] != ':' ||
+	    broadcast_digits(s + 14, 2, &mi) != 0) {
 		*why = "time not hh:mm:ss";
 		return (-1);
 	}
@@ -179,7 +179,7 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 		*why = "seconds missing";
 		return (-1);
 	}
-	if (bevent_digits(s + 17, 2, &sec) != 0) {
+	if (broadcast_digits(s + 17, 2, &sec) != 0) {
 		*why = "time not hh:mm:ss";
 		return (-1);
 	}
@@ -187,7 +187,7 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 		*why = "month out of range";
 		return (-1);
 	}
-	if (d < 1 || d > bevent_mdays(y, mo)) {
+	if (d < 1 || d > broadcast_mdays(y, mo)) {
 		*why = "day out of range";
 		return (-1);
 	}
@@ -220,8 +220,8 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		sign = *p == '-' ? -1 : 1;
-		if (bevent_digits(p + 1, 2, &oh) != 0 || p[3] != ':' ||
-		    bevent_digits(p + 4, 2, &om) != 0) {
+		if (broadcast_digits(p + 1, 2, &oh) != 0 || p[3] != ':' ||
+		    broadcast_digits(p + 4, 2, &om) != 0) {
 			*why = "offset not Z or +hh:mm or -hh:mm";
 			return (-1);
 		}
@@ -238,7 +238,7 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 		*why = "trailing characters";
 		return (-1);
 	}
-	secs = bevent_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	secs = broadcast_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	secs -= sign * (oh * 3600 + om * 60);
 	if (sizeof(time_t) < sizeof(long long) &&
 	    (secs > (long long)0x7fffffff || secs < -(long long)0x7fffffff)) {
@@ -251,16 +251,16 @@ bevent_time_parse1(const char *s, time_t *t, const char **why)
 
 /* Parse an RFC 3339 time with an explicit offset; -1 if malformed. */
 int
-bevent_time_parse(const char *s, time_t *t)
+broadcast_time_parse(const char *s, time_t *t)
 {
 	const char	*why;
 
-	return (bevent_time_parse1(s, t, &why));
+	return (broadcast_time_parse1(s, t, &why));
 }
 
 /* Format a time as RFC 3339 in local time, with the local offset. */
 const char *
-bevent_time_format(time_t t, char *buf, size_t len)
+broadcast_time_format(time_t t, char *buf, size_t len)
 {
 	struct tm	tm;
 	long long	off;
@@ -271,7 +271,7 @@ bevent_time_format(time_t t, char *buf, size_t len)
 		return (buf);
 	}
 	/* The local offset is the local fields counted as if UTC, minus t. */
-	off = bevent_days(tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday) *
+	off = broadcast_days(tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday) *
 	    86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec -
 	    (long long)t;
 	if (off < 0) {
@@ -286,16 +286,16 @@ bevent_time_format(time_t t, char *buf, size_t len)
 
 /* "alert", "update", "cancel". */
 const char *
-bevent_kind_name(enum bevent_kind kind)
+broadcast_kind_name(enum broadcast_kind kind)
 {
-	if ((size_t)kind >= nitems(bevent_kind_names))
+	if ((size_t)kind >= nitems(broadcast_kind_names))
 		return ("?");
-	return (bevent_kind_names[kind]);
+	return (broadcast_kind_names[kind]);
 }
 
 /* Member key of obj, with JSON null the same as absent. */
 static json_t *
-bevent_get(json_t *obj, const char *key)
+broadcast_get(json_t *obj, const char *key)
 {
 	json_t	*v;
 
@@ -309,13 +309,13 @@ bevent_get(json_t *obj, const char *key)
  * null.  -1 with cause when it is another type.
  */
 static int
-bevent_string(json_t *obj, const char *key, const char *what,
+broadcast_string(json_t *obj, const char *key, const char *what,
     const char **out, char **cause)
 {
 	json_t	*v;
 
 	*out = NULL;
-	if ((v = bevent_get(obj, key)) == NULL)
+	if ((v = broadcast_get(obj, key)) == NULL)
 		return (0);
 	if (!json_is_string(v)) {
 		xasprintf(cause, "%s: must be a string", what);
@@ -325,12 +325,12 @@ bevent_string(json_t *obj, const char *key, const char *what,
 	return (0);
 }
 
-/* Like bevent_string, but absent is an error. */
+/* Like broadcast_string, but absent is an error. */
 static int
-bevent_required(json_t *obj, const char *key, const char *what,
+broadcast_required(json_t *obj, const char *key, const char *what,
     const char **out, char **cause)
 {
-	if (bevent_string(obj, key, what, out, cause) != 0)
+	if (broadcast_string(obj, key, what, out, cause) != 0)
 		return (-1);
 	if (*out == NULL) {
 		xasprintf(cause, "%s: missing", what);
@@ -341,16 +341,16 @@ bevent_required(json_t *obj, const char *key, const char *what,
 
 /* Parse the time member key into *t (left alone when absent). */
 static int
-bevent_time_member(json_t *obj, const char *key, time_t *t, char **cause)
+broadcast_time_member(json_t *obj, const char *key, time_t *t, char **cause)
 {
 	const char	*s, *why;
 
-	if (bevent_string(obj, key, key, &s, cause) != 0)
+	if (broadcast_string(obj, key, key, &s, cause) != 0)
 		return (-1);
 	if (s == NULL)
 		return (0);
-	if (bevent_time_parse1(s, t, &why) != 0) {
-		if (bevent_quotable(s))
+	if (broadcast_time_parse1(s, t, &why) != 0) {
+		if (broadcast_quotable(s))
 			xasprintf(cause, "%s: '%s' is not an RFC 3339 time "
 			    "(%s)", key, s, why);
 		else
@@ -367,7 +367,7 @@ bevent_time_member(json_t *obj, const char *key, time_t *t, char **cause)
 
 /* Reject any member of obj not in keys; -1 with cause naming it. */
 static int
-bevent_known_keys(json_t *obj, const char *where, const char **keys,
+broadcast_known_keys(json_t *obj, const char *where, const char **keys,
     size_t nkeys, char **cause)
 {
 	const char	*key;
@@ -381,7 +381,7 @@ bevent_known_keys(json_t *obj, const char *where, const char **keys,
 		}
 		if (i < nkeys)
 			continue;
-		if (bevent_quotable(key))
+		if (broadcast_quotable(key))
 			xasprintf(cause, "%sunknown key '%s'", where, key);
 		else
 			xasprintf(cause, "%sunknown key", where);
@@ -396,14 +396,14 @@ bevent_known_keys(json_t *obj, const char *where, const char **keys,
  * of a district code.
  */
 static int
-bevent_list(json_t *obj, const char *key, int district, char ***v,
+broadcast_list(json_t *obj, const char *key, int district, char ***v,
     size_t *n, char **cause)
 {
 	json_t		*a, *e;
 	const char	*s;
 	size_t		 i;
 
-	if ((a = bevent_get(obj, key)) == NULL)
+	if ((a = broadcast_get(obj, key)) == NULL)
 		return (0);
 	if (!json_is_array(a)) {
 		xasprintf(cause, "audience.%s: must be an array", key);
@@ -426,7 +426,7 @@ bevent_list(json_t *obj, const char *key, int district, char ***v,
 			return (-1);
 		}
 		if (district && !district_shape_ok(s)) {
-			if (bevent_quotable(s))
+			if (broadcast_quotable(s))
 				xasprintf(cause, "audience.%s[%zu]: '%s' is "
 				    "not a district code of 2, 4, 6, 9 or 12 "
 				    "digits", key, i, s);
@@ -436,9 +436,9 @@ bevent_list(json_t *obj, const char *key, int district, char ***v,
 				    key, i);
 			return (-1);
 		}
-		if (!district && strlen(s) > BEVENT_MAX_GROUP) {
+		if (!district && strlen(s) > BROADCAST_MAX_GROUP) {
 			xasprintf(cause, "audience.%s[%zu]: longer than %d "
-			    "bytes", key, i, BEVENT_MAX_GROUP);
+			    "bytes", key, i, BROADCAST_MAX_GROUP);
 			return (-1);
 		}
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
@@ -449,13 +449,13 @@ bevent_list(json_t *obj, const char *key, int district, char ***v,
 
 /* Parse the audience object of an alert or update. */
 static int
-bevent_parse_audience(json_t *root, struct bevent *ev, char **cause)
+broadcast_parse_audience(json_t *root, struct broadcast *ev, char **cause)
 {
 	struct audience_query	*q = &ev->audience;
 	json_t			*obj;
 	const char		*match;
 
-	if ((obj = bevent_get(root, "audience")) == NULL) {
+	if ((obj = broadcast_get(root, "audience")) == NULL) {
 		xasprintf(cause, "audience: missing");
 		return (-1);
 	}
@@ -463,13 +463,13 @@ bevent_parse_audience(json_t *root, struct bevent *ev, char **cause)
 		xasprintf(cause, "audience: must be an object");
 		return (-1);
 	}
-	if (bevent_known_keys(obj, "audience: ", bevent_audience_keys,
-	    nitems(bevent_audience_keys), cause) != 0)
+	if (broadcast_known_keys(obj, "audience: ", broadcast_audience_keys,
+	    nitems(broadcast_audience_keys), cause) != 0)
 		return (-1);
-	if (bevent_list(obj, "groups", 0, &q->groups, &q->ngroups,
+	if (broadcast_list(obj, "groups", 0, &q->groups, &q->ngroups,
 	    cause) != 0)
 		return (-1);
-	if (bevent_string(obj, "match", "audience.match", &match,
+	if (broadcast_string(obj, "match", "audience.match", &match,
 	    cause) != 0)
 		return (-1);
 	if (match == NULL || strcmp(match, "any") == 0)
@@ -480,7 +480,7 @@ bevent_parse_audience(json_t *root, struct bevent *ev, char **cause)
 		xasprintf(cause, "audience.match: must be 'any' or 'all'");
 		return (-1);
 	}
-	if (bevent_list(obj, "districts", 1, &q->districts, &q->ndistricts,
+	if (broadcast_list(obj, "districts", 1, &q->districts, &q->ndistricts,
 	    cause) != 0)
 		return (-1);
 	if (q->ndistricts == 0) {
@@ -489,7 +489,7 @@ bevent_parse_audience(json_t *root, struct bevent *ev, char **cause)
 		    "city)");
 		return (-1);
 	}
-	if (bevent_list(obj, "exclude_districts", 1, &q->exclude,
+	if (broadcast_list(obj, "exclude_districts", 1, &q->exclude,
 	    &q->nexclude, cause) != 0)
 		return (-1);
 	/* Emergency warnings reach residents who opted out. */
@@ -499,32 +499,32 @@ bevent_parse_audience(json_t *root, struct bevent *ev, char **cause)
 
 /* Parse the params object (absent or null: none). */
 static int
-bevent_parse_params(json_t *root, struct bevent *ev, char **cause)
+broadcast_parse_params(json_t *root, struct broadcast *ev, char **cause)
 {
 	json_t		*obj, *v;
 	const char	*name;
 	size_t		 len;
 
-	if ((obj = bevent_get(root, "params")) == NULL)
+	if ((obj = broadcast_get(root, "params")) == NULL)
 		return (0);
 	if (!json_is_object(obj)) {
 		xasprintf(cause, "params: must be an object");
 		return (-1);
 	}
-	if (json_object_size(obj) > BEVENT_MAX_PARAMS) {
-		xasprintf(cause, "params: more than %d", BEVENT_MAX_PARAMS);
+	if (json_object_size(obj) > BROADCAST_MAX_PARAMS) {
+		xasprintf(cause, "params: more than %d", BROADCAST_MAX_PARAMS);
 		return (-1);
 	}
 	ev->params = xcalloc(json_object_size(obj) + 1, sizeof *ev->params);
 	json_object_foreach(obj, name, v) {
-		if (!bevent_name_ok(name, BEVENT_MAX_PARAM_NAME, 0)) {
-			if (bevent_quotable(name))
+		if (!broadcast_name_ok(name, BROADCAST_MAX_PARAM_NAME, 0)) {
+			if (broadcast_quotable(name))
 				xasprintf(cause, "params: bad name '%s' (1-%d "
 				    "of a-z, 0-9 and _)", name,
-				    BEVENT_MAX_PARAM_NAME);
+				    BROADCAST_MAX_PARAM_NAME);
 			else
 				xasprintf(cause, "params: bad name (1-%d of "
-				    "a-z, 0-9 and _)", BEVENT_MAX_PARAM_NAME);
+				    "a-z, 0-9 and _)", BROADCAST_MAX_PARAM_NAME);
 			return (-1);
 		}
 		if (!json_is_string(v)) {
@@ -533,9 +533,9 @@ bevent_parse_params(json_t *root, struct bevent *ev, char **cause)
 		}
 		/* jansson gives only valid UTF-8 without NUL bytes. */
 		len = json_string_length(v);
-		if (len > BEVENT_MAX_PARAM_VALUE) {
+		if (len > BROADCAST_MAX_PARAM_VALUE) {
 			xasprintf(cause, "params.%s: longer than %d bytes",
-			    name, BEVENT_MAX_PARAM_VALUE);
+			    name, BROADCAST_MAX_PARAM_VALUE);
 			return (-1);
 		}
 		ev->params[ev->nparams].name = xstrdup(name);
@@ -547,7 +547,7 @@ bevent_parse_params(json_t *root, struct bevent *ev, char **cause)
 
 /* What a cancel must not carry: it only withdraws an earlier event. */
 static int
-bevent_cancel_fields(json_t *root, char **cause)
+broadcast_cancel_fields(json_t *root, char **cause)
 {
 	static const char	*keys[] = {
 		"audience", "template", "params", "not_before", "expires"
@@ -555,7 +555,7 @@ bevent_cancel_fields(json_t *root, char **cause)
 	size_t			 i;
 
 	for (i = 0; i < nitems(keys); i++) {
-		if (bevent_get(root, keys[i]) != NULL) {
+		if (broadcast_get(root, keys[i]) != NULL) {
 			xasprintf(cause, "%s: not allowed in a cancel",
 			    keys[i]);
 			return (-1);
@@ -566,62 +566,62 @@ bevent_cancel_fields(json_t *root, char **cause)
 
 /* Parse the fields of an already loaded JSON object into ev. */
 static int
-bevent_parse_object(json_t *root, struct bevent *ev, char **cause)
+broadcast_parse_object(json_t *root, struct broadcast *ev, char **cause)
 {
 	const char	*s;
 	int		 p;
 
-	if (bevent_known_keys(root, "", bevent_keys, nitems(bevent_keys),
+	if (broadcast_known_keys(root, "", broadcast_keys, nitems(broadcast_keys),
 	    cause) != 0)
 		return (-1);
 
-	if (bevent_required(root, "id", "id", &s, cause) != 0 ||
-	    bevent_id_ok("id", s, cause) != 0)
+	if (broadcast_required(root, "id", "id", &s, cause) != 0 ||
+	    broadcast_id_ok("id", s, cause) != 0)
 		return (-1);
 	ev->id = xstrdup(s);
 
-	if (bevent_required(root, "department", "department", &s,
+	if (broadcast_required(root, "department", "department", &s,
 	    cause) != 0)
 		return (-1);
-	if (!bevent_name_ok(s, BEVENT_MAX_NAME, 1)) {
+	if (!broadcast_name_ok(s, BROADCAST_MAX_NAME, 1)) {
 		xasprintf(cause, "department: must be 1-%d of a-z, 0-9, _ "
-		    "and -", BEVENT_MAX_NAME);
+		    "and -", BROADCAST_MAX_NAME);
 		return (-1);
 	}
 	ev->department = xstrdup(s);
 
-	if (bevent_required(root, "sent", "sent", &s, cause) != 0 ||
-	    bevent_time_member(root, "sent", &ev->sent, cause) != 0)
+	if (broadcast_required(root, "sent", "sent", &s, cause) != 0 ||
+	    broadcast_time_member(root, "sent", &ev->sent, cause) != 0)
 		return (-1);
 
-	if (bevent_required(root, "kind", "kind", &s, cause) != 0)
+	if (broadcast_required(root, "kind", "kind", &s, cause) != 0)
 		return (-1);
 	if (strcmp(s, "alert") == 0)
-		ev->kind = BEVENT_ALERT;
+		ev->kind = BROADCAST_ALERT;
 	else if (strcmp(s, "update") == 0)
-		ev->kind = BEVENT_UPDATE;
+		ev->kind = BROADCAST_UPDATE;
 	else if (strcmp(s, "cancel") == 0)
-		ev->kind = BEVENT_CANCEL;
+		ev->kind = BROADCAST_CANCEL;
 	else {
 		xasprintf(cause, "kind: must be alert, update or cancel");
 		return (-1);
 	}
 
-	if (bevent_string(root, "references", "references", &s, cause) != 0)
+	if (broadcast_string(root, "references", "references", &s, cause) != 0)
 		return (-1);
-	if (ev->kind == BEVENT_ALERT && s != NULL) {
+	if (ev->kind == BROADCAST_ALERT && s != NULL) {
 		xasprintf(cause, "references: must be null in an alert");
 		return (-1);
 	}
-	if (ev->kind != BEVENT_ALERT) {
+	if (ev->kind != BROADCAST_ALERT) {
 		if (s == NULL) {
 			xasprintf(cause, "references: missing (%s names "
 			    "the id of the event it changes)",
-			    ev->kind == BEVENT_UPDATE ? "an update" :
+			    ev->kind == BROADCAST_UPDATE ? "an update" :
 			    "a cancel");
 			return (-1);
 		}
-		if (bevent_id_ok("references", s, cause) != 0)
+		if (broadcast_id_ok("references", s, cause) != 0)
 			return (-1);
 		if (strcmp(s, ev->id) == 0) {
 			xasprintf(cause, "references: the event's own id");
@@ -630,12 +630,12 @@ bevent_parse_object(json_t *root, struct bevent *ev, char **cause)
 		ev->references = xstrdup(s);
 	}
 
-	if (bevent_string(root, "category", "category", &s, cause) != 0)
+	if (broadcast_string(root, "category", "category", &s, cause) != 0)
 		return (-1);
 	if (s != NULL) {
-		if (!bevent_name_ok(s, BEVENT_MAX_CATEGORY, 0)) {
+		if (!broadcast_name_ok(s, BROADCAST_MAX_CATEGORY, 0)) {
 			xasprintf(cause, "category: must be 1-%d of a-z, 0-9 "
-			    "and _", BEVENT_MAX_CATEGORY);
+			    "and _", BROADCAST_MAX_CATEGORY);
 			return (-1);
 		}
 		ev->category = xstrdup(s);
@@ -645,19 +645,19 @@ bevent_parse_object(json_t *root, struct bevent *ev, char **cause)
 	 * Who published it: inside the signed bytes, so that a signature
 	 * vouches for it (the two-person rule rests on it); a user name.
 	 */
-	if (bevent_string(root, "publisher", "publisher", &s, cause) != 0)
+	if (broadcast_string(root, "publisher", "publisher", &s, cause) != 0)
 		return (-1);
 	if (s != NULL) {
-		if (!bevent_user_ok(s)) {
+		if (!broadcast_user_ok(s)) {
 			xasprintf(cause, "publisher: must be 1-%d of A-Z, a-z, "
 			    "0-9, '.', '_' and '-' (a user name)",
-			    BEVENT_MAX_PUBLISHER);
+			    BROADCAST_MAX_PUBLISHER);
 			return (-1);
 		}
 		ev->publisher = xstrdup(s);
 	}
 
-	if (bevent_required(root, "priority", "priority", &s, cause) != 0)
+	if (broadcast_required(root, "priority", "priority", &s, cause) != 0)
 		return (-1);
 	if ((p = conf_prio_parse(s)) == -1) {
 		xasprintf(cause, "priority: must be emergency, urgent or "
@@ -666,38 +666,38 @@ bevent_parse_object(json_t *root, struct bevent *ev, char **cause)
 	}
 	ev->priority = (enum prio)p;
 
-	if (ev->kind == BEVENT_CANCEL)
-		return (bevent_cancel_fields(root, cause));
+	if (ev->kind == BROADCAST_CANCEL)
+		return (broadcast_cancel_fields(root, cause));
 
-	if (bevent_parse_audience(root, ev, cause) != 0)
+	if (broadcast_parse_audience(root, ev, cause) != 0)
 		return (-1);
 
-	if (bevent_required(root, "template", "template", &s, cause) != 0)
+	if (broadcast_required(root, "template", "template", &s, cause) != 0)
 		return (-1);
-	if (!bevent_name_ok(s, TMPL_MAX_NAME, 0)) {
+	if (!broadcast_name_ok(s, TMPL_MAX_NAME, 0)) {
 		xasprintf(cause, "template: must be 1-%d of a-z, 0-9 and _",
 		    TMPL_MAX_NAME);
 		return (-1);
 	}
 	ev->template = xstrdup(s);
 
-	if (bevent_parse_params(root, ev, cause) != 0)
+	if (broadcast_parse_params(root, ev, cause) != 0)
 		return (-1);
 
-	if (bevent_time_member(root, "not_before", &ev->not_before,
+	if (broadcast_time_member(root, "not_before", &ev->not_before,
 	    cause) != 0)
 		return (-1);
-	if (bevent_get(root, "expires") == NULL) {
+	if (broadcast_get(root, "expires") == NULL) {
 		xasprintf(cause, "expires: missing (an %s is never sent "
-		    "after it)", bevent_kind_name(ev->kind));
+		    "after it)", broadcast_kind_name(ev->kind));
 		return (-1);
 	}
-	return (bevent_time_member(root, "expires", &ev->expires, cause));
+	return (broadcast_time_member(root, "expires", &ev->expires, cause));
 }
 
 /* Copy jansson's error text, keeping it printable. */
 static char *
-bevent_json_text(const char *text)
+broadcast_json_text(const char *text)
 {
 	char	*s;
 	size_t	 i;
@@ -714,7 +714,8 @@ bevent_json_text(const char *text)
 
 /* Parse the event field (JSON) into ev; -1 with cause naming the field. */
 int
-bevent_parse(const char *json, size_t len, struct bevent *ev, char **cause)
+broadcast_parse(const char *json, size_t len, struct broadcast *ev,
+    char **cause)
 {
 	json_error_t	 err;
 	json_t		*root;
@@ -723,14 +724,14 @@ bevent_parse(const char *json, size_t len, struct bevent *ev, char **cause)
 
 	memset(ev, 0, sizeof *ev);
 	*cause = NULL;
-	if (len > BEVENT_MAX_JSON) {
+	if (len > BROADCAST_MAX_JSON) {
 		xasprintf(cause, "JSON: %zu bytes, more than %d", len,
-		    BEVENT_MAX_JSON);
+		    BROADCAST_MAX_JSON);
 		return (-1);
 	}
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
-		text = bevent_json_text(err.text);
+		text = broadcast_json_text(err.text);
 		xasprintf(cause, "JSON: line %d column %d: %s", err.line,
 		    err.column, text);
 		free(text);
@@ -741,16 +742,16 @@ bevent_parse(const char *json, size_t len, struct bevent *ev, char **cause)
 		json_decref(root);
 		return (-1);
 	}
-	rc = bevent_parse_object(root, ev, cause);
+	rc = broadcast_parse_object(root, ev, cause);
 	json_decref(root);
 	if (rc != 0)
-		bevent_free(ev);
+		broadcast_free(ev);
 	return (rc);
 }
 
 /* The group a name refers to: an id, or a display name. */
 static const struct conf_group *
-bevent_group(const struct conf *conf, const char *name)
+broadcast_group(const struct conf *conf, const char *name)
 {
 	const struct conf_group	*g;
 	size_t			 i;
@@ -767,7 +768,7 @@ bevent_group(const struct conf *conf, const char *name)
 
 /* Check each district code of a list, naming the bad one by index. */
 static int
-bevent_check_districts(const struct district_table *dt, const char *what,
+broadcast_check_districts(const struct district_table *dt, const char *what,
     char **v, size_t n, char **cause)
 {
 	const char	*why;
@@ -785,7 +786,7 @@ bevent_check_districts(const struct district_table *dt, const char *what,
 
 /* Duplicate a list of strings. */
 static char **
-bevent_dup_list(char **v, size_t n)
+broadcast_dup_list(char **v, size_t n)
 {
 	char	**copy;
 	size_t	  i;
@@ -804,7 +805,7 @@ bevent_dup_list(char **v, size_t n)
  * copy, because that normalises the lists and ev is not ours to change.
  */
 static int
-bevent_check_audience(const struct bevent *ev, const struct conf *conf,
+broadcast_check_audience(const struct broadcast *ev, const struct conf *conf,
     const struct district_table *dt, char **cause)
 {
 	const struct audience_query	*q = &ev->audience;
@@ -813,9 +814,9 @@ bevent_check_audience(const struct bevent *ev, const struct conf *conf,
 	int				 rc;
 
 	for (i = 0; i < q->ngroups; i++) {
-		if (bevent_group(conf, q->groups[i]) != NULL)
+		if (broadcast_group(conf, q->groups[i]) != NULL)
 			continue;
-		if (bevent_quotable(q->groups[i]))
+		if (broadcast_quotable(q->groups[i]))
 			xasprintf(cause, "audience.groups[%zu]: unknown group "
 			    "'%s'", i, q->groups[i]);
 		else
@@ -823,17 +824,17 @@ bevent_check_audience(const struct bevent *ev, const struct conf *conf,
 			    i);
 		return (-1);
 	}
-	if (bevent_check_districts(dt, "districts", q->districts,
+	if (broadcast_check_districts(dt, "districts", q->districts,
 	    q->ndistricts, cause) != 0)
 		return (-1);
-	if (bevent_check_districts(dt, "exclude_districts", q->exclude,
+	if (broadcast_check_districts(dt, "exclude_districts", q->exclude,
 	    q->nexclude, cause) != 0)
 		return (-1);
 
 	copy = *q;
-	copy.groups = bevent_dup_list(q->groups, q->ngroups);
-	copy.districts = bevent_dup_list(q->districts, q->ndistricts);
-	copy.exclude = bevent_dup_list(q->exclude, q->nexclude);
+	copy.groups = broadcast_dup_list(q->groups, q->ngroups);
+	copy.districts = broadcast_dup_list(q->districts, q->ndistricts);
+	copy.exclude = broadcast_dup_list(q->exclude, q->nexclude);
 	rc = audience_query_check(&copy, conf, dt, "audience.", cause);
 	audience_query_free(&copy);
 	return (rc);
@@ -841,7 +842,7 @@ bevent_check_audience(const struct bevent *ev, const struct conf *conf,
 
 /* Check the params against the template's variables. */
 static int
-bevent_check_params(const struct bevent *ev, const struct tmpl *t,
+broadcast_check_params(const struct broadcast *ev, const struct tmpl *t,
     char **cause)
 {
 	size_t	i, j;
@@ -849,7 +850,7 @@ bevent_check_params(const struct bevent *ev, const struct tmpl *t,
 	for (i = 0; i < t->nvars; i++) {
 		if (tmpl_builtin_var(t->vars[i]))
 			continue;
-		if (bevent_param(ev, t->vars[i]) == NULL) {
+		if (broadcast_param(ev, t->vars[i]) == NULL) {
 			xasprintf(cause, "params.%s: missing (template %s "
 			    "uses ${%s})", t->vars[i], t->name, t->vars[i]);
 			return (-1);
@@ -876,29 +877,29 @@ bevent_check_params(const struct bevent *ev, const struct tmpl *t,
 
 /* Check the times against each other and the clock. */
 static int
-bevent_check_times(const struct bevent *ev, time_t now, char **cause)
+broadcast_check_times(const struct broadcast *ev, time_t now, char **cause)
 {
 	char	buf[64];
 
-	if (ev->sent > now && ev->sent - now > BEVENT_CLOCK_SKEW) {
+	if (ev->sent > now && ev->sent - now > BROADCAST_CLOCK_SKEW) {
 		xasprintf(cause, "sent: more than %d s in the future",
-		    BEVENT_CLOCK_SKEW);
+		    BROADCAST_CLOCK_SKEW);
 		return (-1);
 	}
-	if (ev->kind == BEVENT_CANCEL)
+	if (ev->kind == BROADCAST_CANCEL)
 		return (0);
 	if (ev->expires <= now) {
 		xasprintf(cause, "expires: %s is in the past",
-		    bevent_time_format(ev->expires, buf, sizeof buf));
+		    broadcast_time_format(ev->expires, buf, sizeof buf));
 		return (-1);
 	}
 	if (ev->expires <= ev->sent) {
 		xasprintf(cause, "expires: not after sent");
 		return (-1);
 	}
-	if (ev->expires - ev->sent > BEVENT_MAX_LIFETIME) {
+	if (ev->expires - ev->sent > BROADCAST_MAX_LIFETIME) {
 		xasprintf(cause, "expires: more than %d days after sent",
-		    BEVENT_MAX_LIFETIME / 86400);
+		    BROADCAST_MAX_LIFETIME / 86400);
 		return (-1);
 	}
 	if (ev->not_before != 0 && ev->not_before > ev->expires) {
@@ -914,7 +915,7 @@ bevent_check_times(const struct bevent *ev, time_t now, char **cause)
 
 /* Check a parsed event against conf, districts, templates and now. */
 int
-bevent_check(const struct bevent *ev, const struct conf *conf,
+broadcast_check(const struct broadcast *ev, const struct conf *conf,
     const struct district_table *dt, const struct tmpl_set *ts, time_t now,
     char **cause)
 {
@@ -926,23 +927,23 @@ bevent_check(const struct bevent *ev, const struct conf *conf,
 		    ev->department);
 		return (-1);
 	}
-	if (bevent_check_times(ev, now, cause) != 0)
+	if (broadcast_check_times(ev, now, cause) != 0)
 		return (-1);
-	if (ev->kind == BEVENT_CANCEL)
+	if (ev->kind == BROADCAST_CANCEL)
 		return (0);
 	if ((t = tmpl_find(ts, ev->template)) == NULL) {
 		xasprintf(cause, "template: unknown template '%s'",
 		    ev->template);
 		return (-1);
 	}
-	if (bevent_check_params(ev, t, cause) != 0)
+	if (broadcast_check_params(ev, t, cause) != 0)
 		return (-1);
-	return (bevent_check_audience(ev, conf, dt, cause));
+	return (broadcast_check_audience(ev, conf, dt, cause));
 }
 
 /* The value of a parameter, or NULL. */
 const char *
-bevent_param(const struct bevent *ev, const char *name)
+broadcast_param(const struct broadcast *ev, const char *name)
 {
 	size_t	i;
 
@@ -955,7 +956,7 @@ bevent_param(const struct bevent *ev, const char *name)
 
 /* Free what ev holds (not ev itself). */
 void
-bevent_free(struct bevent *ev)
+broadcast_free(struct broadcast *ev)
 {
 	size_t	i;
 

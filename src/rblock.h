@@ -1,12 +1,11 @@
 /*
- * db.h: connections to Redis, the one state store.
- *
- * A synchronous connection for the CLI and for start-up checks; the
- * daemon's asynchronous connection lives on its libevent loop and
- * reconnects with backoff.
+ * rblock.h: blocking (synchronous) connections to Redis, the one state
+ * store, for the CLI and for start-up checks.  The daemon's asynchronous
+ * connection is rconn.h's: it lives on the libevent loop and reconnects
+ * with backoff.
  */
-#ifndef CIVICAST_DB_H
-#define CIVICAST_DB_H
+#ifndef CIVICAST_RBLOCK_H
+#define CIVICAST_RBLOCK_H
 
 #include <hiredis/hiredis.h>
 
@@ -18,13 +17,13 @@ struct conf;
  * on stderr when a password-less connection goes to a non-loopback
  * address.  Returns NULL with *cause on failure.
  */
-redisContext	*db_connect(const struct conf *, char **cause);
+redisContext	*rblock_connect(const struct conf *, char **cause);
 /*
  * Check a reply: -1 with *cause (allocated) when r is NULL (connection
  * error, from c->errstr) or a Redis error reply.
  */
-int		 db_check(redisContext *c, redisReply *r, char **cause);
+int		 rblock_check(redisContext *c, redisReply *r, char **cause);
 /* Where conf says Redis is, for messages: "unix:/path" or "host:port". */
-const char	*db_where(const struct conf *);
+const char	*rblock_where(const struct conf *);
 
 #endif
