@@ -99,14 +99,6 @@ ctl_usage(FILE *f, const struct ctl_cmd *cmd)
 	fprintf(f, "\n       %s\n", cmd->help);
 }
 
-/* Print the usage of the command being run to stderr and exit 2. */
-void
-ctl_usage_exit(struct ctl *ctl)
-{
-	ctl_usage(stderr, ctl->cmd);
-	exit(CTL_USAGE);
-}
-
 static void
 ctl_usage_all(FILE *f)
 {

@@ -81,8 +81,6 @@ struct district_table *ctl_districts(struct ctl *);
 const char *ctl_csv_reason(const char *);
 /* Print usage of one command to f. */
 void	 ctl_usage(FILE *f, const struct ctl_cmd *);
-/* Print the usage of the command being run to stderr and exit 2. */
-__dead void ctl_usage_exit(struct ctl *);
 /* Print a JSON value (a json_t *) to stdout and free it. */
 void	 ctl_json_print(void *json);
 /* Exit with a Redis failure: 3 when the connection is gone, else 1. */
